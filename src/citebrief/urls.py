@@ -1,0 +1,82 @@
+"""URL canonicalisation and stable ids (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+# Query parameters that only track the reader; they never change the article.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "yclid",
+        "_ga",
+        "_gl",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "cmpid",
+        "ncid",
+        "ocid",
+        "smid",
+        "sr_share",
+        "share",
+        "utm",
+        "spm",
+        "at_medium",
+        "at_campaign",
+        "cid",
+        "src",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_", "oly_", "vero_", "__hs")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def canonical_url(url: str) -> str:
+    """One spelling per article: lower-case scheme and host, no default port, no fragment,
+    no tracking parameters, sorted query, no trailing slash, http and https alike."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        return urlunsplit(("file", "", quote(unquote(parts.path)), "", ""))
+    if scheme in DEFAULT_PORTS:
+        scheme = "https"  # the same article is served on both
+    host = (parts.hostname or "").lower().rstrip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    port = parts.port
+    netloc = host if port is None or port in DEFAULT_PORTS.values() else f"{host}:{port}"
+    path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~%")
+    path = path.rstrip("/")
+    for index_page in ("/index.html", "/index.htm", "/index.php"):
+        if path.endswith(index_page):
+            path = path[: -len(index_page)]
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key.lower() not in TRACKING_PARAMS and not key.lower().startswith(TRACKING_PREFIXES)
+    ]
+    return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), ""))
+
+
+def article_id(canonical: str) -> str:
+    """Stable 12-hex-digit id of an article, from its canonical URL."""
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def is_url(text: str) -> bool:
+    parts = urlsplit(text.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)

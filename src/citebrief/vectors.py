@@ -1,0 +1,185 @@
+"""The vector store: Chroma through langchain-chroma, embedded or a server.
+
+Embedded (default): a ``PersistentClient`` under ``$CITEBRIEF_HOME/chroma``. With
+``CITEBRIEF_CHROMA_URL`` set: an ``HttpClient`` to that server. Chroma's telemetry is off, and
+its default embedding function (which downloads a model) is never used: every vector comes from
+the ``Embeddings`` passed in. The collection's metadata records which embedding model built it;
+opening it with another model raises ``EmbeddingMismatchError``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from langchain_core.embeddings import Embeddings
+
+from citebrief.errors import ConfigError, EmbeddingMismatchError, StoreError
+from citebrief.settings import Settings
+from citebrief.store import ChunkRow
+
+MODEL_KEY = "citebrief_embedding_model"
+
+
+@dataclass(frozen=True, slots=True)
+class VectorHit:
+    chunk_id: str
+    article_id: str
+    start: int
+    end: int
+    text: str
+    distance: float
+
+
+def chroma_client(settings: Settings) -> Any:
+    os.environ["ANONYMIZED_TELEMETRY"] = "False"
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        parts = urlsplit(settings.chroma_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(
+                f"CITEBRIEF_CHROMA_URL is not an http(s) URL: {settings.chroma_url!r}",
+                hint="use e.g. http://127.0.0.1:8000, or unset it for the embedded store",
+            )
+        try:
+            return chromadb.HttpClient(
+                host=parts.hostname,
+                port=parts.port or (443 if parts.scheme == "https" else 8000),
+                ssl=parts.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as exc:  # chromadb raises bare exceptions for connection problems
+            raise StoreError(
+                f"cannot reach the Chroma server at {settings.chroma_url}: {exc}",
+                hint="start it (chroma run --path DIR --port PORT) or unset CITEBRIEF_CHROMA_URL",
+            ) from exc
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+class VectorIndex:
+    """Chunks with their vectors, keyed by chunk id, with ``article_id`` in the metadata."""
+
+    def __init__(self, client: Any, collection: str, embeddings: Embeddings, model: str) -> None:
+        from langchain_chroma import Chroma
+
+        self.client = client
+        self.name = collection
+        self.embeddings = embeddings
+        self.model = model
+        existing = self._existing_model()
+        if existing is not None and existing != model:
+            raise EmbeddingMismatchError(
+                f"the vector index was built with {existing!r}, but {model!r} is configured",
+                hint="set CITEBRIEF_EMBEDDING_PROVIDER/CITEBRIEF_EMBEDDING_MODEL back, or run "
+                "'citebrief corpus reindex' to rebuild the index with the new model",
+            )
+        self.store = Chroma(
+            collection_name=collection,
+            embedding_function=embeddings,
+            client=client,
+            collection_metadata={"hnsw:space": "cosine", MODEL_KEY: model},
+        )
+        self.collection = self.store._collection
+
+    def _existing_model(self) -> str | None:
+        try:
+            collection = self.client.get_collection(self.name)
+        except Exception:  # not found: chromadb raises NotFoundError or ValueError by version
+            return None
+        value = (collection.metadata or {}).get(MODEL_KEY)
+        return str(value) if value is not None else None
+
+    def add(self, chunks: Sequence[ChunkRow], meta: dict[str, dict[str, Any]]) -> None:
+        """Embed and upsert chunks; ``meta`` maps article id to metadata stored with each."""
+        if not chunks:
+            return
+        texts = [c.text for c in chunks]
+        vectors = self.embeddings.embed_documents(texts)
+        self.add_embedded(chunks, vectors, meta)
+
+    def add_embedded(
+        self,
+        chunks: Sequence[ChunkRow],
+        vectors: Sequence[Sequence[float]],
+        meta: dict[str, dict[str, Any]],
+    ) -> None:
+        metadatas = [
+            {
+                "article_id": c.article_id,
+                "idx": c.index,
+                "start": c.start,
+                "end": c.end,
+                **meta.get(c.article_id, {}),
+            }
+            for c in chunks
+        ]
+        batch = 4000  # below Chroma's max batch size
+        for i in range(0, len(chunks), batch):
+            self.collection.upsert(
+                ids=[c.id for c in chunks[i : i + batch]],
+                embeddings=[list(v) for v in vectors[i : i + batch]],
+                documents=[c.text for c in chunks[i : i + batch]],
+                metadatas=metadatas[i : i + batch],
+            )
+
+    def delete_article(self, article_id: str) -> None:
+        self.collection.delete(where={"article_id": article_id})
+
+    def delete_articles(self, article_ids: Sequence[str]) -> None:
+        if article_ids:
+            self.collection.delete(where={"article_id": {"$in": list(article_ids)}})
+
+    def search(
+        self, query: str, k: int = 10, where: dict[str, Any] | None = None
+    ) -> list[VectorHit]:
+        vector = self.embeddings.embed_query(query)
+        return self.search_vector(vector, k, where)
+
+    def search_vector(
+        self, vector: Sequence[float], k: int = 10, where: dict[str, Any] | None = None
+    ) -> list[VectorHit]:
+        result = self.collection.query(
+            query_embeddings=[list(vector)],
+            n_results=k,
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        hits = []
+        for cid, doc, md, dist in zip(
+            result["ids"][0],
+            result["documents"][0],
+            result["metadatas"][0],
+            result["distances"][0],
+            strict=True,
+        ):
+            hits.append(
+                VectorHit(cid, str(md["article_id"]), int(md["start"]), int(md["end"]), doc, dist)
+            )
+        return hits
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def ids(self) -> set[str]:
+        ids: set[str] = set()
+        offset, page = 0, 5000
+        while True:
+            got = self.collection.get(include=[], limit=page, offset=offset)["ids"]
+            ids.update(got)
+            if len(got) < page:
+                return ids
+            offset += page
+
+    def drop(self) -> None:
+        self.client.delete_collection(self.name)
+
+
+def open_index(settings: Settings, embeddings: Embeddings, model: str) -> VectorIndex:
+    return VectorIndex(chroma_client(settings), settings.collection, embeddings, model)
