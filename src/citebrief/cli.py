@@ -31,7 +31,7 @@ cli = typer.Typer(
 )
 corpus_cli = typer.Typer(help="See and manage what was ingested.", no_args_is_help=True)
 cli.add_typer(corpus_cli, name="corpus")
-out = Console()
+out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
 

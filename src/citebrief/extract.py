@@ -46,6 +46,7 @@ _HTML_LANG = re.compile(
 _SAMPLE = re.compile(
     r"""<meta\s+(?:name|property)\s*=\s*["']citebrief:sample["']\s+content\s*=\s*["']true""", re.I
 )
+_PROSE = re.compile(r"[^\n]{60,}?[.!?](\s|$)")
 _MD_HEADING = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", re.M)
 
 
@@ -187,6 +188,10 @@ def extract_plain(text: str, name: str = "", min_chars: int = 0) -> Extracted:
     body = text.replace("\r\n", "\n").strip()
     if len(body) < max(min_chars, 1):
         raise ExtractionError(f"no article text found: {len(body)} characters in the file")
+    if not _PROSE.search(
+        "\n".join(ln for ln in body.split("\n") if not ln.lstrip().startswith("#"))
+    ):
+        raise ExtractionError("not an article: no sentence of prose (a list of short lines?)")
     heading = _MD_HEADING.search(body)
     first_line = body.split("\n", 1)[0].strip()
     title = heading.group(1) if heading else (first_line if len(first_line) <= 200 else name)

@@ -14,7 +14,7 @@ import signal
 import time
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -198,34 +198,34 @@ def ingest(
 
 
 def _fetch_all(run: _Run, initial: list[Item]) -> Iterator[tuple[Item, Fetched | Exception]]:
-    """Fetch items concurrently, yielding as they finish; ``run.queue`` may grow meanwhile."""
+    """Fetch items concurrently, yielding in the order they were queued (so that which copy
+    of a story counts as the original never depends on network timing). Feeds and sitemaps
+    add to ``run.queue`` while this runs."""
     queue = run.queue
     queue.extend(initial)
     pool = ThreadPoolExecutor(
         max_workers=run.settings.fetch_concurrency, thread_name_prefix="citebrief-fetch"
     )
-    running: dict[Future[Fetched], Item] = {}
+    running: deque[tuple[Future[Fetched], Item]] = deque()
     try:
         while queue or running:
-            while queue and len(running) < run.settings.fetch_concurrency * 2:
+            while queue and len(running) < run.settings.fetch_concurrency * 4:
                 item = queue.popleft()
                 skip = _early_duplicate(run, item)
                 if skip is not None:
                     run.result(skip)
                     continue
                 run.progress.grow("fetch", 1)
-                running[pool.submit(_read, run, item)] = item
+                running.append((pool.submit(_read, run, item), item))
             if not running:
                 continue
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                item = running.pop(future)
-                try:
-                    yield item, future.result()
-                except (FetchError, ExtractionError, OSError) as exc:
-                    yield item, exc
+            future, item = running.popleft()
+            try:
+                yield item, future.result()
+            except (FetchError, ExtractionError, OSError) as exc:
+                yield item, exc
     finally:
-        for future in running:
+        for future, _ in running:
             future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
 
