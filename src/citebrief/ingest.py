@@ -110,6 +110,7 @@ def sync_vectors(corpus: Corpus, index: VectorIndex, progress: Progress | None =
         progress.grow("embed", len(chunks))
         _index_batch(index, batch, chunks)
         corpus.mark_indexed([a.id for a in batch], {a.id: a.content_hash for a in batch})
+        _crash_point("after-mark")
         progress.advance("embed", len(chunks))
         done += len(batch)
     return done

@@ -1,0 +1,3 @@
+from citebrief.cli import main
+
+main()
