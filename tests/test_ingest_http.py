@@ -325,15 +325,6 @@ def test_broken_gzip_body_fails(make_ws: MakeWorkspace, server: PageServer) -> N
     assert_consistent(ws, report)
 
 
-_CRASH_BUG = (
-    "bug: a malformed URL escapes as an exception and aborts the whole ingest: "
-    "urls.canonical_url() reads parts.port (ValueError for a bad port), urlsplit() raises "
-    "for a broken IPv6 host (also in urls.is_url()), and httpx raises UnicodeError for an "
-    "invalid IDNA host, which Fetcher.fetch() and ingest._fetch_all() do not catch"
-)
-
-
-@pytest.mark.xfail(reason=_CRASH_BUG, raises=ValueError, strict=True)
 @pytest.mark.parametrize(
     "bad",
     [
@@ -359,7 +350,6 @@ def test_malformed_url_source_fails_alone(
     assert_consistent(ws, report)
 
 
-@pytest.mark.xfail(reason=_CRASH_BUG, raises=ValueError, strict=True)
 @pytest.mark.parametrize(
     "bad",
     ["http://127.0.0.1:99999/story", "http://a..b/story"],
@@ -540,13 +530,6 @@ def test_wrong_declared_charset_is_decoded_and_noted(
     assert_consistent(ws, report)
 
 
-@pytest.mark.xfail(
-    reason="bug: extract.decode() trusts charset_normalizer for a mostly-ASCII page whose"
-    " declared utf-8 fails; one 'café' and one '’' in cp1252 are decoded as cp775 (mojibake)"
-    " instead of falling back to windows-1252",
-    raises=AssertionError,
-    strict=True,
-)
 def test_wrong_declared_charset_with_few_accents_is_decoded_right(
     make_ws: MakeWorkspace, server: PageServer
 ) -> None:
@@ -732,13 +715,6 @@ def test_json_feed_items_are_added(make_ws: MakeWorkspace, server: PageServer) -
     assert_consistent(ws, report)
 
 
-@pytest.mark.xfail(
-    reason="bug: feeds.parse_feed() iterates a JSON feed's 'items' unchecked (TypeError when it"
-    " is null or not a list) and parse_date() calls .strip() on a non-string date"
-    " (AttributeError); either aborts the whole ingest instead of failing the feed",
-    raises=(TypeError, AttributeError),
-    strict=True,
-)
 @pytest.mark.parametrize(
     "items",
     ["null", "5", '[{"url": "URL", "date_published": 20261101}]'],

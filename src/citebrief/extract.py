@@ -114,6 +114,12 @@ def decode(content: bytes, declared: str | None = None) -> Decoded:
         return Decoded(text, note)
     except UnicodeDecodeError:
         pass
+    try:  # the usual mislabelled page is Windows-1252 declared (or defaulted) as UTF-8
+        text = content.decode("cp1252")
+        what = f"declared charset {stated[0][1]} was wrong" if stated else "no charset declared"
+        return Decoded(text, f"{what}; decoded as cp1252")
+    except UnicodeDecodeError:
+        pass
     best = from_bytes(content[:200_000]).best()
     if best is None or best.encoding is None:
         raise ExtractionError("undecodable text: no character set fits (broken charset)")
@@ -187,7 +193,7 @@ def extract_plain(text: str, name: str = "", min_chars: int = 0) -> Extracted:
     """A .txt or .md file: the text itself; the title is its first heading or first line."""
     body = text.replace("\r\n", "\n").strip()
     if len(body) < max(min_chars, 1):
-        raise ExtractionError(f"no article text found: {len(body)} characters in the file")
+        raise ExtractionError(f"no article text found: only {len(body)} characters of text")
     if not _PROSE.search(
         "\n".join(ln for ln in body.split("\n") if not ln.lstrip().startswith("#"))
     ):

@@ -36,7 +36,7 @@ class Sitemap:
 
 
 def parse_date(value: str | None) -> date | None:
-    if not value:
+    if not value or not isinstance(value, str):
         return None
     value = value.strip()
     try:
@@ -82,18 +82,19 @@ def parse_feed(text: str, base_url: str) -> list[Link]:
     stripped = text.strip()
     if stripped.startswith("{"):
         try:
-            data = json.loads(stripped)
-            items = data.get("items", [])
-        except (ValueError, AttributeError) as exc:
+            items = json.loads(stripped).get("items")
+            if not isinstance(items, list):
+                raise TypeError("'items' is not a list")
+            return [
+                Link(
+                    urljoin(base_url, str(item.get("url") or item.get("id"))),
+                    parse_date(item.get("date_published") or item.get("date_modified")),
+                )
+                for item in items
+                if isinstance(item, dict) and (item.get("url") or item.get("id"))
+            ]
+        except (ValueError, AttributeError, TypeError) as exc:
             raise FeedError(f"malformed JSON feed: {exc}") from exc
-        return [
-            Link(
-                urljoin(base_url, str(item.get("url") or item.get("id"))),
-                parse_date(item.get("date_published") or item.get("date_modified")),
-            )
-            for item in items
-            if isinstance(item, dict) and (item.get("url") or item.get("id"))
-        ]
     root = _xml(text, "feed")
     links: list[Link] = []
     for element in root.iter():

@@ -120,6 +120,8 @@ class Fetcher:
                 ) from exc
             except httpx.UnsupportedProtocol as exc:
                 raise FetchError(f"unsupported URL: {_short(exc)}") from exc
+            except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+                raise FetchError(f"invalid URL: {_short(exc)}") from exc
             except httpx.HTTPError as exc:
                 raise FetchError(f"HTTP error: {_short(exc)}") from exc
             if attempt + 1 < attempts:

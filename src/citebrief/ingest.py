@@ -234,6 +234,8 @@ def _fetch_all(run: _Run, initial: list[Item]) -> Iterator[tuple[Item, Fetched |
 def _early_duplicate(run: _Run, item: Item) -> ItemResult | None:
     """The same URL or file twice in one run, or a location already known as a duplicate."""
     location = _location_uri(item)
+    if not item.is_file and not is_url(location):
+        return ItemResult(item.location, Outcome.FAILED, reason="invalid URL")
     key = canonical_url(location)
     if key in run.seen_locations:
         first = run.seen_locations[key]
@@ -355,6 +357,9 @@ def _queue_links(run: _Run, item: Item, links: list[Link]) -> None:
     kept = 0
     for link in links:
         if not is_url(link.url):
+            run.result(
+                ItemResult(link.url, Outcome.FAILED, reason=f"invalid URL in {item.location}")
+            )
             continue
         if run.since and link.published and link.published < run.since:
             continue
@@ -362,6 +367,9 @@ def _queue_links(run: _Run, item: Item, links: list[Link]) -> None:
             break
         kept += 1
         run.queue.append(Item(item.source, link.url, False, link.published, item.depth + 1))
+    if not kept:
+        reason = f"no items since {run.since}" if run.since else "no usable links"
+        run.result(ItemResult(item.location, Outcome.SKIPPED, reason=reason))
 
 
 def _identity(item: Item, got: Fetched, extracted: Extracted) -> str:

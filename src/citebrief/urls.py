@@ -78,5 +78,10 @@ def host_of(url: str) -> str:
 
 
 def is_url(text: str) -> bool:
-    parts = urlsplit(text.strip())
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    """An http(s) URL that parses, port included."""
+    try:
+        parts = urlsplit(text.strip())
+        _ = parts.port  # raises ValueError for a port out of range or not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
