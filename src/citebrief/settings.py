@@ -86,7 +86,11 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="http://host:port of a Chroma server; unset: embedded Chroma in home."
     )
-    collection: str = Field("citebrief", description="Chroma collection name.")
+    collection: str = Field(
+        "citebrief",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,510}[A-Za-z0-9]$",
+        description="Chroma collection name (3-512 of letters, digits, '.', '_', '-').",
+    )
 
     # --- LLM ----------------------------------------------------------------------------------
     openai_api_key: str | None = Field(
