@@ -108,19 +108,28 @@ def sync_vectors(corpus: Corpus, index: VectorIndex, progress: Progress | None =
         batch = [a for a in (corpus.get(i) for i in pending[start : start + 32]) if a]
         chunks = [c for a in batch for c in corpus.chunks(a.id)]
         progress.grow("embed", len(chunks))
-        _index_batch(index, batch, chunks)
+        _index_batch(index, batch, chunks, progress)
         corpus.mark_indexed([a.id for a in batch], {a.id: a.content_hash for a in batch})
         _crash_point("after-mark")
-        progress.advance("embed", len(chunks))
         done += len(batch)
     return done
 
 
-def _index_batch(index: VectorIndex, articles: list[Article], chunks: list[ChunkRow]) -> None:
+def _index_batch(
+    index: VectorIndex,
+    articles: list[Article],
+    chunks: list[ChunkRow],
+    progress: Progress,
+    step: int = 64,
+) -> None:
     ids = [a.id for a in articles]
     index.delete_articles(ids)  # stale vectors of an older text, or of a half-written batch
     _crash_point("after-vector-delete")
-    vectors = index.embeddings.embed_documents([c.text for c in chunks])
+    vectors: list[list[float]] = []
+    for start in range(0, len(chunks), step):
+        texts = [c.text for c in chunks[start : start + step]]
+        vectors.extend(index.embeddings.embed_documents(texts))
+        progress.advance("embed", len(texts))
     index.add_embedded(chunks, vectors, {a.id: _vector_meta(a) for a in articles})
     _crash_point("after-vector-add")
 
@@ -499,7 +508,6 @@ def _embed(run: _Run, batch: list[tuple[Article, list[ChunkRow]]]) -> dict[str, 
     started = time.perf_counter()
     articles = [a for a, _ in batch]
     chunks = [c for _, rows in batch for c in rows]
-    _index_batch(run.index, articles, chunks)
+    _index_batch(run.index, articles, chunks, run.progress, run.settings.embed_batch_size)
     run.timed("embed", started)
-    run.progress.advance("embed", len(chunks))
     return {a.id: a.content_hash for a in articles}
