@@ -3,19 +3,28 @@ to the library functions. The CLI calls these; tests and other programs may too.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
 from citebrief import manage
+from citebrief.brief import Briefing, build_briefing
 from citebrief.embeddings import make_embeddings, model_key
+from citebrief.errors import CitebriefError, ConfigError, UsageError
 from citebrief.fetch import Fetcher
 from citebrief.ingest import Progress, ingest, sync_vectors
 from citebrief.models import IngestReport
+from citebrief.render import to_html, to_json, to_markdown
+from citebrief.retrieve import Window
 from citebrief.settings import Settings
 from citebrief.store import Corpus
 from citebrief.vectors import VectorIndex, chroma_client, open_index
+from citebrief.verify import LexicalVerifier
+from citebrief.writers import ExtractiveWriter, Writer
 
 
 @dataclass
@@ -87,3 +96,140 @@ def reindex(settings: Settings, progress: Progress | None) -> int:
 def check(settings: Settings) -> manage.Check:
     with workspace(settings) as ws:
         return manage.check(ws.corpus, ws.index)
+
+
+# --- briefings --------------------------------------------------------------------------------
+def make_writer(name: str | None, settings: Settings) -> Writer:
+    """The named writer; by default openai when an endpoint is configured, else extractive."""
+    if name is None:
+        name = "openai" if (settings.openai_api_key or settings.openai_base_url) else "extractive"
+    if name == "extractive":
+        return ExtractiveWriter()
+    if name == "openai":
+        from citebrief.llm import OpenAIWriter
+
+        return OpenAIWriter(settings)
+    raise UsageError(f"unknown writer {name!r}", hint="use --writer openai or --writer extractive")
+
+
+def run_brief(
+    topic: str,
+    settings: Settings,
+    window: Window,
+    *,
+    writer: str | None = None,
+    takeaways: int = 3,
+    strict: bool = False,
+) -> Briefing:
+    with workspace(settings) as ws:
+        return build_briefing(
+            topic,
+            corpus=ws.corpus,
+            index=ws.index,
+            writer=make_writer(writer, settings),
+            verifier=LexicalVerifier(),
+            settings=settings,
+            window=window,
+            takeaways=takeaways,
+            strict=strict,
+        )
+
+
+def render(briefing: Briefing, fmt: str) -> str:
+    renderers = {"md": to_markdown, "html": to_html, "json": to_json}
+    if fmt not in renderers:
+        raise UsageError(f"unknown format {fmt!r}", hint="use --format md, html or json")
+    return renderers[fmt](briefing)
+
+
+def read_topics(path: Path) -> list[str]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the topics file {path}: {exc.strerror}",
+            hint="pass --topics FILE or set CITEBRIEF_TOPICS_FILE",
+        ) from exc
+    topics = [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+    if not topics:
+        raise ConfigError(f"the topics file {path} lists no topics", hint="one topic per line")
+    return topics
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "topic"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicResult:
+    topic: str
+    ok: bool
+    message: str
+    files: list[Path]
+
+
+def run_weekly(
+    settings: Settings,
+    topics_file: Path | None,
+    as_of: date,
+    *,
+    writer: str | None = None,
+    out_dir: Path | None = None,
+) -> list[TopicResult]:
+    """One briefing per topic for the 7 days ending ``as_of``, in md, html and json."""
+    path = topics_file or settings.topics_file
+    if path is None:
+        raise ConfigError(
+            "no topics configured", hint="pass --topics FILE or set CITEBRIEF_TOPICS_FILE"
+        )
+    topics = read_topics(path)
+    window = Window(as_of - timedelta(days=6), as_of)
+    year, week, _ = as_of.isocalendar()
+    folder = out_dir or settings.briefings_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    results = []
+    with workspace(settings) as ws:
+        chosen = make_writer(writer, settings)
+        for topic in topics:
+            try:
+                briefing = build_briefing(
+                    topic,
+                    corpus=ws.corpus,
+                    index=ws.index,
+                    writer=chosen,
+                    verifier=LexicalVerifier(),
+                    settings=settings,
+                    window=window,
+                )
+            except CitebriefError as exc:
+                results.append(TopicResult(topic, False, exc.one_line(), []))
+                continue
+            base = folder / f"{year}-W{week:02d}-{slug(topic)}"
+            files = []
+            for fmt in ("md", "html", "json"):
+                target = base.with_suffix(f".{fmt}")
+                write_atomically(target, render(briefing, fmt))
+                files.append(target)
+            r = briefing.report
+            message = (
+                f"{len(briefing.takeaways)} takeaways, {len(briefing.sources)} sources, "
+                f"{r.supported}/{r.sentences} sentences supported, {r.flagged} flagged"
+            )
+            results.append(TopicResult(topic, True, message, files))
+    return results
+
+
+def write_atomically(target: Path, text: str) -> None:
+    """Write to a temporary file beside the target, then rename: never a half-written file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, target)
+
+
+def latest_day(settings: Settings) -> date:
+    with workspace(settings) as ws:
+        day = ws.corpus.latest_day()
+    if day is None:
+        raise UsageError("the corpus is empty", hint="run 'citebrief ingest SOURCE...' first")
+    return date.fromisoformat(day)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,10 +18,11 @@ from rich.console import Console
 from rich.table import Table
 
 from citebrief import __version__, app, manage
-from citebrief.dates import parse_since
-from citebrief.errors import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, CitebriefError
+from citebrief.dates import parse_day, parse_since
+from citebrief.errors import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, CitebriefError, UsageError
 from citebrief.models import IngestReport, Outcome
 from citebrief.progress import RichProgress
+from citebrief.retrieve import Window
 from citebrief.settings import load_settings
 
 cli = typer.Typer(
@@ -64,6 +67,74 @@ def ingest(
         report = app.run_ingest(sources, settings, parse_since(since) if since else None, progress)
     _print_report(report, as_json, str(settings.home))
     raise typer.Exit(EXIT_SOME_FAILED if report.failed else EXIT_OK)
+
+
+def _window(since: str | None, start: str | None, end: str | None) -> Window:
+    if since and (start or end):
+        raise UsageError("--since cannot be combined with --from/--to", hint="use one or the other")
+    if since:
+        return Window(parse_since(since), None)
+    return Window(parse_day(start) if start else None, parse_day(end) if end else None)
+
+
+@cli.command()
+def brief(
+    topic: Annotated[str, typer.Argument(help="What the briefing is about.")],
+    since: Annotated[str | None, typer.Option(help="Window: 7d, 2w or a date.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")] = None,
+    takeaways: Annotated[int, typer.Option(min=1, max=10, help="Number of takeaways.")] = 3,
+    fmt: Annotated[str, typer.Option("--format", help="md, html or json.")] = "md",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
+    writer: Annotated[
+        str | None,
+        typer.Option(help="openai or extractive (default: openai when an LLM is configured)."),
+    ] = None,
+    strict: Annotated[bool, typer.Option(help="Remove unsupported sentences.")] = False,
+) -> None:
+    """Write a cited "Food for thought" briefing on a topic."""
+    settings = load_settings()
+    window = _window(since, start, end)
+    briefing = app.run_brief(
+        topic, settings, window, writer=writer, takeaways=takeaways, strict=strict
+    )
+    text = app.render(briefing, fmt)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        app.write_atomically(output, text)
+        err.print(f"wrote {output}", highlight=False)
+
+
+@cli.command()
+def weekly(
+    topics: Annotated[Path | None, typer.Option(help="Topics file (default: settings).")] = None,
+    as_of: Annotated[
+        str,
+        typer.Option(
+            help="Last day of the week: a date, 'today' or 'latest' (the newest article)."
+        ),
+    ] = "today",
+    out_dir: Annotated[Path | None, typer.Option(help="Folder for the briefings.")] = None,
+    writer: Annotated[str | None, typer.Option(help="openai or extractive.")] = None,
+) -> None:
+    """One briefing per topic for the last 7 days: briefings/<ISO week>-<topic>.{md,html,json}."""
+    settings = load_settings()
+    if as_of == "today":
+        day = datetime.now(UTC).date()
+    elif as_of == "latest":
+        day = app.latest_day(settings)
+    else:
+        day = parse_day(as_of)
+    results = app.run_weekly(settings, topics, day, writer=writer, out_dir=out_dir)
+    for result in results:
+        where = f" -> {result.files[0]}" if result.files else ""
+        out.print(
+            f"{'ok' if result.ok else 'failed':>6}  {result.topic}: {result.message}{where}",
+            highlight=False,
+            markup=False,
+        )
+    raise typer.Exit(EXIT_OK if all(r.ok for r in results) else EXIT_SOME_FAILED)
 
 
 @corpus_cli.command("stats")

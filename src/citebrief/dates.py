@@ -27,3 +27,10 @@ def parse_since(value: str, today: date | None = None) -> date:
             f"cannot read the date {value!r}",
             hint="use a number of hours, days or weeks (36h, 7d, 2w) or a date (2026-11-09)",
         ) from None
+
+
+def parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(f"cannot read the date {value!r}", hint="use YYYY-MM-DD") from None

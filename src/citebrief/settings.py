@@ -92,12 +92,42 @@ class Settings(BaseSettings):
         description="Chroma collection name (3-512 of letters, digits, '.', '_', '-').",
     )
 
+    # --- retrieval ----------------------------------------------------------------------------
+    dense_k: int = Field(40, ge=1, description="Passages taken from the vector index.")
+    keyword_k: int = Field(40, ge=1, description="Passages taken from the keyword index.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of dense ranks in fusion.")
+    keyword_weight: float = Field(1.0, ge=0, description="Weight of keyword ranks in fusion.")
+    mmr_lambda: float = Field(
+        0.7, ge=0, le=1, description="MMR trade-off: 1 is pure relevance, 0 pure diversity."
+    )
+    max_passages: int = Field(12, ge=1, description="Passages handed to the writer.")
+    max_per_article: int = Field(2, ge=1, description="At most this many passages per article.")
+    relevance_floor: float = Field(
+        0.25, ge=-1, le=1, description="Cosine similarity a passage needs to count as evidence."
+    )
+    min_passages: int = Field(3, ge=1, description="Fewer relevant passages: evidence too thin.")
+    min_articles: int = Field(2, ge=1, description="Fewer relevant articles: evidence too thin.")
+    collapse_similarity: float = Field(
+        0.5, gt=0, le=1, description="Articles this similar (MinHash) count as one story."
+    )
+
+    # --- briefings ----------------------------------------------------------------------------
+    topics_file: Path | None = Field(
+        None, description="Topics for 'citebrief weekly', one per line (# comments)."
+    )
+    briefings_dir: Path = Field(Path("briefings"), description="Where 'weekly' writes.")
+
     # --- LLM ----------------------------------------------------------------------------------
     openai_api_key: str | None = Field(
         None,
         validation_alias=AliasChoices("CITEBRIEF_OPENAI_API_KEY", "OPENAI_API_KEY"),
         description="API key for OpenAI or a compatible server.",
     )
+    llm_model: str = Field("gpt-4o-mini", description="Chat model for the openai writer.")
+    llm_temperature: float = Field(0.1, ge=0, le=2, description="Writer temperature (low).")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the LLM.")
+    llm_retries: int = Field(3, ge=0, le=10, description="Retries after 429, 5xx or timeouts.")
     openai_base_url: str | None = Field(
         None,
         validation_alias=AliasChoices("CITEBRIEF_OPENAI_BASE_URL", "OPENAI_BASE_URL"),

@@ -218,17 +218,36 @@ class Corpus:
             )
         )
 
-    def keyword_search(self, query: str, k: int = 20) -> list[KeywordHit]:
+    def keyword_search(
+        self, query: str, k: int = 20, start: str | None = None, end: str | None = None
+    ) -> list[KeywordHit]:
+        """BM25-ranked chunks, optionally only of articles dated within [start, end]
+        (ISO dates; the published date, else the fetched date)."""
         match = fts_query(query)
         if not match:
             return []
+        day = "coalesce(nullif(a.published, ''), substr(a.fetched_at, 1, 10))"
         rows = self.db.execute(
             "SELECT c.id, c.article_id, c.idx, c.start, c.end, c.text, bm25(chunks_fts) AS score"
             " FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid"
-            " WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?",
-            (match, k),
+            " JOIN articles a ON a.id = c.article_id"
+            f" WHERE chunks_fts MATCH ? AND (? IS NULL OR {day} >= ?)"
+            f" AND (? IS NULL OR {day} <= ?) ORDER BY score LIMIT ?",
+            (match, start, start, end, end, k),
         )
         return [KeywordHit(ChunkRow(*row[:6]), row[6]) for row in rows]
+
+    def chunk(self, chunk_id: str) -> ChunkRow | None:
+        row = self.db.execute(
+            "SELECT id, article_id, idx, start, end, text FROM chunks WHERE id = ?", (chunk_id,)
+        ).fetchone()
+        return ChunkRow(*row) if row else None
+
+    def latest_day(self) -> str | None:
+        row = self.db.execute(
+            "SELECT max(coalesce(nullif(published, ''), substr(fetched_at, 1, 10))) FROM articles"
+        ).fetchone()
+        return row[0] if row and row[0] else None
 
     def stats(self) -> dict[str, object]:
         one = self.db.execute

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from citebrief.errors import ConfigError, EmbeddingMismatchError, StoreError
@@ -163,6 +164,18 @@ class VectorIndex:
                 VectorHit(cid, str(md["article_id"]), int(md["start"]), int(md["end"]), doc, dist)
             )
         return hits
+
+    def vectors(self, chunk_ids: Sequence[str]) -> dict[str, tuple[str, np.ndarray[Any, Any]]]:
+        """Chunk id -> (article id, unit vector) for the ids that exist."""
+        if not chunk_ids:
+            return {}
+        got = self.collection.get(ids=list(chunk_ids), include=["embeddings", "metadatas"])
+        out: dict[str, tuple[str, np.ndarray[Any, Any]]] = {}
+        for cid, vector, meta in zip(got["ids"], got["embeddings"], got["metadatas"], strict=True):
+            array = np.asarray(vector, dtype=np.float32)
+            norm = float(np.linalg.norm(array)) or 1.0
+            out[cid] = (str(meta["article_id"]), array / norm)
+        return out
 
     def count(self) -> int:
         return int(self.collection.count())

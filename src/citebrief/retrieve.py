@@ -1,0 +1,228 @@
+"""Hybrid retrieval: dense (Chroma) and keyword (FTS5 BM25) ranks fused by reciprocal rank
+fusion, filtered by a relevance floor and a date window, then diversified with MMR, at most a
+few passages per article and one article per story (near-duplicates collapsed).
+
+Every passage gets an opaque key (S1, S2, ...) for the writer to cite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from citebrief import dedup
+from citebrief.errors import CitebriefError
+from citebrief.settings import Settings
+from citebrief.store import Corpus
+from citebrief.vectors import VectorIndex
+
+
+class ThinEvidenceError(CitebriefError):
+    """Too few relevant passages to write anything honest."""
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    start: date | None = None
+    end: date | None = None
+
+    def label(self) -> str:
+        if self.start and self.end:
+            return f"{self.start.isoformat()} to {self.end.isoformat()}"
+        if self.start:
+            return f"since {self.start.isoformat()}"
+        if self.end:
+            return f"until {self.end.isoformat()}"
+        return "all dates"
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    key: str
+    chunk_id: str
+    article_id: str
+    start: int
+    end: int
+    text: str
+    score: float  # fused score
+    similarity: float  # cosine similarity to the query
+    title: str
+    site_name: str
+    published: str
+    url: str
+
+
+@dataclass(slots=True)
+class Retrieval:
+    query: str
+    window: Window
+    passages: list[Passage]
+    candidates: int  # after fusion, before the floor
+    relevant: int  # above the relevance floor
+    settings: dict[str, Any] = field(default_factory=dict)
+    vectors: dict[str, Any] = field(default_factory=dict, repr=False)  # key -> unit vector
+
+
+def _where(window: Window) -> dict[str, Any] | None:
+    terms: list[dict[str, Any]] = []
+    if window.start:
+        terms.append({"day": {"$gte": int(window.start.strftime("%Y%m%d"))}})
+    if window.end:
+        terms.append({"day": {"$lte": int(window.end.strftime("%Y%m%d"))}})
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else {"$and": terms}
+
+
+def _settings_used(settings: Settings) -> dict[str, Any]:
+    names = (
+        "dense_k",
+        "keyword_k",
+        "rrf_k",
+        "dense_weight",
+        "keyword_weight",
+        "mmr_lambda",
+        "max_passages",
+        "max_per_article",
+        "relevance_floor",
+        "min_passages",
+        "min_articles",
+    )
+    return {name: getattr(settings, name) for name in names}
+
+
+def retrieve(
+    query: str,
+    *,
+    corpus: Corpus,
+    index: VectorIndex,
+    settings: Settings,
+    window: Window | None = None,
+    max_passages: int | None = None,
+) -> Retrieval:
+    window = window or Window()
+    limit = max_passages or settings.max_passages
+    query_vector = np.asarray(index.embeddings.embed_query(query), dtype=np.float32)
+
+    dense = index.search_vector(query_vector.tolist(), k=settings.dense_k, where=_where(window))
+    keyword = corpus.keyword_search(
+        query,
+        k=settings.keyword_k,
+        start=window.start.isoformat() if window.start else None,
+        end=window.end.isoformat() if window.end else None,
+    )
+    fused: dict[str, float] = {}
+    for rank, hit in enumerate(dense):
+        fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + settings.dense_weight / (
+            settings.rrf_k + rank + 1
+        )
+    for rank, kw in enumerate(keyword):
+        fused[kw.chunk.id] = fused.get(kw.chunk.id, 0.0) + settings.keyword_weight / (
+            settings.rrf_k + rank + 1
+        )
+    if not fused:
+        return Retrieval(query, window, [], 0, 0, _settings_used(settings))
+
+    ids = sorted(fused, key=lambda c: -fused[c])
+    found = index.vectors(ids)
+    vectors = {cid: vector for cid, (_, vector) in found.items()}
+    article_of = {cid: article for cid, (article, _) in found.items()}
+    norm = float(np.linalg.norm(query_vector)) or 1.0
+    sims = {cid: float(np.dot(vectors[cid], query_vector)) / norm for cid in vectors}
+    relevant = [cid for cid in ids if sims.get(cid, -1.0) >= settings.relevance_floor]
+
+    chosen = _mmr(relevant, fused, vectors, article_of, limit, corpus, settings)
+    passages = []
+    for number, cid in enumerate(chosen, start=1):
+        chunk = corpus.chunk(cid)
+        article = corpus.get(chunk.article_id) if chunk else None
+        if chunk is None or article is None:
+            continue  # removed meanwhile
+        passages.append(
+            Passage(
+                key=f"S{number}",
+                chunk_id=cid,
+                article_id=article.id,
+                start=chunk.start,
+                end=chunk.end,
+                text=chunk.text,
+                score=fused[cid],
+                similarity=sims[cid],
+                title=article.title,
+                site_name=article.site_name,
+                published=article.published or article.fetched_at[:10],
+                url=article.url,
+            )
+        )
+    by_key = {p.key: vectors[p.chunk_id] for p in passages}
+    return Retrieval(
+        query, window, passages, len(ids), len(relevant), _settings_used(settings), by_key
+    )
+
+
+def _mmr(
+    ids: list[str],
+    fused: dict[str, float],
+    vectors: dict[str, np.ndarray[Any, Any]],
+    article_of: dict[str, str],
+    limit: int,
+    corpus: Corpus,
+    settings: Settings,
+) -> list[str]:
+    """Maximal marginal relevance over fused scores, with a per-article cap and one article
+    per story (articles whose MinHash signatures are close count as one)."""
+    if not ids:
+        return []
+    top = max(fused[c] for c in ids)
+    relevance = {c: fused[c] / top for c in ids}
+    signatures: dict[str, bytes] = {}
+    per_article: dict[str, int] = {}
+    blocked: set[str] = set()
+    chosen: list[str] = []
+    pool = list(ids)
+    while pool and len(chosen) < limit:
+        best, best_score = None, -np.inf
+        for cid in pool:
+            redundancy = max((float(np.dot(vectors[cid], vectors[s])) for s in chosen), default=0.0)
+            lam = settings.mmr_lambda
+            score = lam * relevance[cid] - (1 - lam) * redundancy
+            if score > best_score:
+                best, best_score = cid, score
+        assert best is not None
+        pool.remove(best)
+        article = article_of[best]
+        if article in blocked or per_article.get(article, 0) >= settings.max_per_article:
+            continue
+        if article not in per_article:
+            signature = signatures.get(article) or _signature(corpus, article)
+            signatures[article] = signature
+            if any(
+                dedup.similarity(signature, signatures[other]) >= settings.collapse_similarity
+                for other in per_article
+            ):
+                blocked.add(article)
+                continue
+        per_article[article] = per_article.get(article, 0) + 1
+        chosen.append(best)
+    return chosen
+
+
+def _signature(corpus: Corpus, article_id: str) -> bytes:
+    article = corpus.get(article_id)
+    return article.minhash if article else b""
+
+
+def require_evidence(retrieval: Retrieval, settings: Settings) -> None:
+    """Raise ThinEvidenceError when the evidence is too thin to write from."""
+    passages = retrieval.passages
+    articles = {p.article_id for p in passages}
+    if len(passages) < settings.min_passages or len(articles) < settings.min_articles:
+        raise ThinEvidenceError(
+            f"not enough evidence on {retrieval.query!r} ({retrieval.window.label()}): "
+            f"{len(passages)} relevant passages from {len(articles)} articles, need "
+            f"{settings.min_passages} from {settings.min_articles}; nothing was written",
+            hint="widen the date window (--since 30d), ingest more sources, or rephrase the topic",
+        )
