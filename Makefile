@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install browser run test lint bench clean
 
 $(STAMP): pyproject.toml
 	python3.11 -m venv $(VENV) 2>/dev/null || python3 -m venv $(VENV)
@@ -15,17 +15,24 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The main job on the embedded defaults: ingest the sample corpus, then show what is stored.
+# The main job on the embedded defaults: ingest the sample corpus, then write the weekly
+# briefings (the week ending on the newest sample article) into briefings/.
 run: $(STAMP)
 	$(BIN)/citebrief ingest corpus/sources.txt
-	$(BIN)/citebrief corpus stats
+	$(BIN)/citebrief weekly --topics corpus/topics.txt --as-of latest
+
+# Debian's Chromium for the HTML briefing tests (playwright drives it; it never downloads one)
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: lint
+test: lint browser
 	$(BIN)/pytest
 
 bench: $(STAMP)
