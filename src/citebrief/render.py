@@ -33,7 +33,12 @@ def _day(iso: str) -> str:
 def _writer_note(b: Briefing) -> str:
     if b.writer == "extractive":
         return "Written by the offline extractive writer: every sentence is quoted from its source."
-    return f"Written by {b.model} ({b.writer} writer); every sentence checked against its sources."
+    tokens = b.usage.get("total_tokens")
+    used = f", {tokens:,} tokens" if tokens else ""
+    return (
+        f"Written by {b.model} ({b.writer} writer{used}); every sentence checked against "
+        "its sources."
+    )
 
 
 def _report_line(b: Briefing) -> str:

@@ -197,7 +197,7 @@ def _mmr(
         if article in blocked or per_article.get(article, 0) >= settings.max_per_article:
             continue
         if article not in per_article:
-            signature = signatures.get(article) or _signature(corpus, article)
+            signature = signatures.get(article) or corpus.signature(article)
             signatures[article] = signature
             if any(
                 dedup.similarity(signature, signatures[other]) >= settings.collapse_similarity
@@ -208,11 +208,6 @@ def _mmr(
         per_article[article] = per_article.get(article, 0) + 1
         chosen.append(best)
     return chosen
-
-
-def _signature(corpus: Corpus, article_id: str) -> bytes:
-    article = corpus.get(article_id)
-    return article.minhash if article else b""
 
 
 def require_evidence(retrieval: Retrieval, settings: Settings) -> None:

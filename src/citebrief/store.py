@@ -176,6 +176,10 @@ class Corpus:
         )
         return [r["id"] for r in rows]
 
+    def signature(self, article_id: str) -> bytes:
+        row = self.db.execute("SELECT minhash FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return bytes(row[0]) if row else b""
+
     def find_by_hash(self, content_hash: str) -> str | None:
         row = self.db.execute(
             "SELECT id FROM articles WHERE content_hash = ? LIMIT 1", (content_hash,)

@@ -173,9 +173,11 @@ class ExtractiveWriter:
         """Seeds: the strongest passage, then repeatedly the passage least like the seeds so
         far (farthest-point), up to one per takeaway; every other passage joins its nearest
         seed. Passages come ranked, so each theme's first passage is its strongest."""
-        passages = [p for p in request.passages if any(
-            _usable(p.text[start:end]) for start, end in sentences_of(p.text)
-        )]
+        passages = [
+            p
+            for p in request.passages
+            if any(_usable(p.text[start:end]) for start, end in sentences_of(p.text))
+        ]
         if not passages:
             return []
         vectors = [request.vectors.get(p.key) for p in passages]
