@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from citebrief import manage
+from citebrief.answer import Conversation, Turn, ask
 from citebrief.brief import Briefing, build_briefing
 from citebrief.embeddings import make_embeddings, model_key
 from citebrief.errors import CitebriefError, ConfigError, UsageError
@@ -233,3 +234,28 @@ def latest_day(settings: Settings) -> date:
     if day is None:
         raise UsageError("the corpus is empty", hint="run 'citebrief ingest SOURCE...' first")
     return date.fromisoformat(day)
+
+
+# --- questions ----------------------------------------------------------------------------------
+def run_ask(question: str, settings: Settings, window: Window, *, writer: str | None) -> Turn:
+    with workspace(settings) as ws:
+        return ask(
+            question,
+            Conversation(window),
+            corpus=ws.corpus,
+            index=ws.index,
+            writer=make_writer(writer, settings),
+            verifier=LexicalVerifier(),
+            settings=settings,
+        )
+
+
+def turn_to_dict(turn: Turn) -> dict[str, object]:
+    return {
+        "question": turn.question,
+        "query": turn.query,
+        "answered": turn.answer is not None,
+        "text": turn.text,
+        "note": turn.note,
+        "answer": turn.answer.to_dict() if turn.answer is not None else None,
+    }

@@ -10,6 +10,7 @@ the source list holds exactly the cited passages, each an exact span of its arti
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -102,7 +103,11 @@ def build_briefing(
     window: Window | None = None,
     takeaways: int = 3,
     strict: bool = False,
+    kind: str = "briefing",
+    on_token: Callable[[str], None] | None = None,
 ) -> Briefing:
+    """Retrieve, write, verify. ``kind="answer"`` answers ``topic`` as a question in one
+    takeaway without a headline (the chat uses it; ``on_token`` streams an LLM's words)."""
     window = window or Window()
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -118,6 +123,8 @@ def build_briefing(
         takeaways,
         retrieval.vectors,
         today=datetime.now(UTC).date().isoformat(),
+        kind=kind,
+        on_token=on_token,
     )
     draft = writer.write(request)
     timings["writing"] = time.perf_counter() - started

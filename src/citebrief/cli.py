@@ -137,6 +137,40 @@ def weekly(
     raise typer.Exit(EXIT_OK if all(r.ok for r in results) else EXIT_SOME_FAILED)
 
 
+@cli.command()
+def chat(
+    since: Annotated[str | None, typer.Option(help="Window: 30d, 2w or a date.")] = "30d",
+    writer: Annotated[str | None, typer.Option(help="openai or extractive.")] = None,
+) -> None:
+    """Ask the corpus questions and get cited answers, in a conversation."""
+    from citebrief.answer import Conversation
+    from citebrief.chat import ChatSession
+
+    settings = load_settings()
+    window = Window(parse_since(since) if since and since != "all" else None, None)
+    session = ChatSession(settings, out, writer, Conversation(window))
+    raise typer.Exit(session.run())
+
+
+@cli.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="One question.")],
+    since: Annotated[str | None, typer.Option(help="Window: 30d, 2w or a date.")] = None,
+    writer: Annotated[str | None, typer.Option(help="openai or extractive.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+) -> None:
+    """Answer one question with citations (exit 1 when the corpus has no support)."""
+    settings = load_settings()
+    turn = app.run_ask(
+        question, settings, Window(parse_since(since) if since else None, None), writer=writer
+    )
+    if as_json:
+        out.print_json(json.dumps(app.turn_to_dict(turn), ensure_ascii=False))
+    else:
+        out.print(turn.text, highlight=False, markup=False)
+    raise typer.Exit(EXIT_OK if turn.answer is not None else EXIT_SOME_FAILED)
+
+
 @corpus_cli.command("stats")
 def corpus_stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Counts, dates, sites, and where the data lives."""

@@ -18,9 +18,10 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from citebrief import templates
 from citebrief.errors import CitebriefError, ConfigError
 from citebrief.settings import Settings
-from citebrief.writers import Draft, DraftSentence, DraftTakeaway, WriteRequest
+from citebrief.writers import Draft, DraftSentence, DraftTakeaway, WriteRequest, sentences_of
 
 SYSTEM = "You write concise, accurate, cited analysis. You reply with JSON only."
+ANSWER_SYSTEM = "You answer briefly and accurately, citing passage keys after each sentence."
 
 BRIEFING_SCHEMA: dict[str, Any] = {
     "title": "briefing",
@@ -182,20 +183,68 @@ class OpenAIWriter:
         self.model = model if model is not None else chat_model(settings)
 
     def messages(self, request: WriteRequest) -> list[BaseMessage]:
-        passages = templates.fence_passages(
-            [(p.key, f"{p.site_name}, {p.published}: {p.title}", p.text) for p in request.passages]
-        )
         prompt = templates.render(
             "briefing",
             today=request.today,
             window=request.window.label(),
             takeaways=request.takeaways,
             topic=request.topic,
-            passages=passages,
+            passages=self._fenced(request),
         )
         return [SystemMessage(SYSTEM), HumanMessage(prompt)]
 
     def write(self, request: WriteRequest) -> Draft:
+        if request.kind == "answer":
+            return self._answer(request)
+        return self._briefing(request)
+
+    def _fenced(self, request: WriteRequest) -> str:
+        return templates.fence_passages(
+            [(p.key, f"{p.site_name}, {p.published}: {p.title}", p.text) for p in request.passages]
+        )
+
+    def _answer(self, request: WriteRequest) -> Draft:
+        """Plain sentences with inline [S1] keys, streamed through ``request.on_token``."""
+        import httpx
+        import openai
+
+        prompt = templates.render(
+            "answer", today=request.today, question=request.topic, passages=self._fenced(request)
+        )
+        messages: list[BaseMessage] = [SystemMessage(ANSWER_SYSTEM), HumanMessage(prompt)]
+        usage: dict[str, int] = {}
+        parts: list[str] = []
+        try:
+            if request.on_token is None:
+                reply = self.model.invoke(messages)
+                _add(usage, _usage(reply))
+                parts.append(str(reply.content))
+            else:
+                for chunk in self.model.stream(messages, stream_usage=True):
+                    text = str(chunk.content)
+                    if text:
+                        parts.append(text)
+                        request.on_token(text)
+                    _add(usage, _usage(chunk))
+        except openai.OpenAIError as exc:
+            raise llm_error(exc, self.settings) from exc
+        except httpx.HTTPError as exc:
+            raise LLMError(
+                f"the LLM's answer broke off: {exc or type(exc).__name__}",
+                hint="ask again; if it keeps happening, check the server's logs",
+            ) from exc
+        text = "".join(parts).strip()
+        if not text:
+            raise LLMError("the LLM returned an empty answer", hint="ask again")
+        sentences = [DraftSentence(text[s:e], []) for s, e in sentences_of(text)]
+        return Draft(
+            [DraftTakeaway("", sentences)],
+            writer="openai",
+            model=self.settings.llm_model,
+            usage=usage,
+        )
+
+    def _briefing(self, request: WriteRequest) -> Draft:
         import openai
 
         messages = self.messages(request)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -27,6 +28,8 @@ class WriteRequest:
     takeaways: int = 3
     vectors: dict[str, Any] = field(default_factory=dict, repr=False)  # passage key -> vector
     today: str = ""
+    kind: str = "briefing"  # or "answer": one takeaway without a headline answers ``topic``
+    on_token: Callable[[str], None] | None = field(default=None, repr=False)  # streaming
 
 
 @dataclass(slots=True)
@@ -100,6 +103,9 @@ def _usable(sentence: str) -> bool:
         return False
     if not (sentence[0].isupper() or sentence[0].isdigit() or sentence[0] in '"“‘'):
         return False
+    straight = sentence.count('"')
+    if straight % 2 or sentence.count("“") != sentence.count("”"):
+        return False  # half a quotation: the sentence was cut inside a quote
     return sentence.rstrip("\"'”’)")[-1:] in (".", "!")
 
 
@@ -119,7 +125,7 @@ class ExtractiveWriter:
         self.per_takeaway = sentences_per_takeaway
 
     def write(self, request: WriteRequest) -> Draft:
-        themes = self._themes(request)
+        themes = [request.passages] if request.kind == "answer" else self._themes(request)
         topic_words = content_words(request.topic)
         takeaways = []
         used: set[str] = set()
@@ -149,7 +155,7 @@ class ExtractiveWriter:
             # keep the sources' own order within a passage, strongest passage first
             takeaways.append(
                 DraftTakeaway(
-                    headline=_headline(theme[0]),
+                    headline="" if request.kind == "answer" else _headline(theme[0]),
                     sentences=[DraftSentence(c.text, [c.passage.key]) for c in chosen],
                 )
             )
