@@ -88,12 +88,14 @@ CSS = """
 color:var(--fg);background:var(--bg)}main{max-width:44rem;margin:0 auto;padding:1.25rem}
 h1{font-size:1.5rem;line-height:1.25;margin:.2rem 0}.meta{color:var(--muted);font-size:.9rem}
 section.takeaway{background:var(--card);border-radius:12px;padding:1rem 1.1rem;margin:1rem 0}
-h2{font-size:1.1rem;margin:0 0 .4rem}.num{margin-right:.4rem}
-a.cite{position:relative;color:var(--accent);text-decoration:none;font-size:.8em;
-vertical-align:super;padding:0 .1em}
+h2{font-size:1.1rem;margin:0 0 .4rem}
+.num{display:inline-block;min-width:1.6em;height:1.6em;line-height:1.6em;margin-right:.5rem;
+border-radius:50%;background:var(--accent);color:#fff;text-align:center;font-size:.9rem}
+section.takeaway p{position:relative}
+a.cite{color:var(--accent);text-decoration:none;font-size:.8em;vertical-align:super;
+padding:0 .1em}
 a.cite:focus{outline:2px solid var(--accent);border-radius:3px}
-.pop{display:none;position:absolute;left:50%;transform:translateX(-50%);bottom:1.6em;
-width:min(22rem,80vw);background:#202124;color:#fff;font-size:.85rem;line-height:1.4;
+.pop{display:none;position:absolute;left:0;right:0;margin-top:.5em;background:#202124;color:#fff;font-size:.85rem;line-height:1.4;
 padding:.6rem .7rem;border-radius:8px;z-index:10;white-space:normal;text-align:left;
 box-shadow:0 4px 16px rgba(0,0,0,.25)}
 a.cite:hover .pop,a.cite:focus .pop{display:block}
@@ -129,12 +131,14 @@ def to_html(b: Briefing) -> str:
     for t in b.takeaways:
         body = " ".join(_html_sentence(s, quotes) for s in t.sentences)
         parts.append(
-            f'<section class="takeaway"><h2><span class="num">{_keycap(t.number)}</span>'
+            f'<section class="takeaway"><h2><span class="num" aria-label="Takeaway {t.number}">'
+            f"{t.number}</span>"
             f"{html.escape(t.headline)}</h2><p>{body}</p></section>"
         )
     sources = "".join(
         f'<li id="src-{s.number}" value="{s.number}"><a href="{html.escape(s.url, quote=True)}">'
-        f"{html.escape(s.title)}</a>, {html.escape(s.site_name)}, {html.escape(s.published)}"
+        f"{html.escape(s.title)}</a>{', ' + html.escape(s.site_name) if s.site_name else ''}, "
+        f"{html.escape(s.published)}"
         f"<blockquote>{html.escape(quotes[s.number])}</blockquote></li>"
         for s in b.sources
     )
