@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
@@ -161,8 +162,10 @@ def llm_error(exc: Exception, settings: Settings) -> LLMError:
             hint="set CITEBRIEF_LLM_MODEL to a model the server serves",
         )
     if isinstance(exc, openai.APIStatusError):
+        retried = exc.status_code in (408, 409, 429) or exc.status_code >= 500
+        tries = f" after {attempts} attempts" if retried and attempts > 1 else ""
         return LLMError(
-            f"the LLM at {where} failed with HTTP {exc.status_code} after {attempts} attempts",
+            f"the LLM at {where} failed with HTTP {exc.status_code}{tries}",
             hint="try later, or use --writer extractive",
         )
     if isinstance(exc, openai.APIConnectionError):
@@ -289,6 +292,8 @@ class OpenAIWriter:
             )
             reply = bound.invoke(messages)
         except openai.BadRequestError:  # the server does not do json_schema
-            reply = self.model.invoke(messages)
+            with warnings.catch_warnings():  # langchain's advice about it does not apply here
+                warnings.simplefilter("ignore")
+                reply = self.model.invoke(messages)
         _add(usage, _usage(reply))
         return str(reply.content)

@@ -4,6 +4,7 @@ code passes are exactly the ones the template uses."""
 
 from __future__ import annotations
 
+import html
 import re
 from importlib import resources
 
@@ -16,6 +17,7 @@ VARIABLES: dict[str, frozenset[str]] = {
     "condense": frozenset({"history", "question"}),
 }
 _VARIABLE = re.compile(r"(?<!\{)\{([a-z_]+)\}(?!\})")
+_PASSAGE_TAG = re.compile(r"<(/?)\s*(passage)", re.I)
 _TOKEN = re.compile(r"\{\{|\}\}|\{([a-z_]+)\}")
 
 
@@ -48,9 +50,16 @@ def render(name: str, **values: object) -> str:
 
 
 def fence_passages(passages: list[tuple[str, str, str]]) -> str:
-    """(key, label, text) triples as <passage> blocks; a closing tag inside text is defused."""
+    """(key, label, text) triples as <passage> blocks. Text and label come from untrusted pages:
+    a passage tag inside them (any case) is defused, and the label cannot leave its quotes."""
     blocks = []
     for key, label, text in passages:
-        safe = text.replace("</passage", "</ passage").replace("<passage", "< passage")
-        blocks.append(f'<passage key="{key}" source="{label}">\n{safe}\n</passage>')
+        safe_text = _PASSAGE_TAG.sub(_defuse, text)
+        safe_label = html.escape(label, quote=True)
+        blocks.append(f'<passage key="{key}" source="{safe_label}">\n{safe_text}\n</passage>')
     return "\n\n".join(blocks)
+
+
+def _defuse(match: re.Match[str]) -> str:
+    """'</passage' -> '</ passage', '<passage' -> '< passage' (in any case)."""
+    return f"<{match.group(1)} {match.group(2)}" if match.group(1) else f"< {match.group(2)}"
