@@ -1,0 +1,99 @@
+"""ALCE citation recall and precision on hand-computed cases, and the simple ratios."""
+
+from __future__ import annotations
+
+import pytest
+
+from citebrief.metrics import (
+    Document,
+    alce,
+    cited_numbers,
+    coverage,
+    quote_fidelity,
+    remove_citations,
+    score_response,
+    validity,
+)
+
+DOCS = [
+    Document("A", "alpha"),
+    Document("B", "beta"),
+    Document("C", "gamma"),
+    Document("D", "delta"),
+]
+
+
+def entails(passage: str, claim: str) -> bool:
+    """Toy NLI: the claim's words must all appear in the passage's texts."""
+    return all(word in passage for word in claim.rstrip(".").split())
+
+
+def test_remove_citations_matches_alce() -> None:
+    assert remove_citations("Alpha beta [1][2].") == "Alpha beta."
+
+
+def test_cited_numbers_reads_every_bracket_number() -> None:
+    assert cited_numbers("x [1][3] y [2, 4]") == [1, 3, 2]
+
+
+def test_one_supported_citation_scores_full() -> None:
+    score = score_response(["alpha [1]."], DOCS, entails)
+    assert (score.recall, score.precision) == (1.0, 1.0)
+
+
+def test_uncited_sentence_counts_against_recall_only() -> None:
+    score = score_response(["alpha [1].", "beta."], DOCS, entails)
+    assert (score.recall, score.precision) == (0.5, 1.0)
+
+
+def test_out_of_range_citation_fails_the_sentence_and_is_not_counted() -> None:
+    score = score_response(["alpha [1].", "beta [9]."], DOCS, entails)
+    assert (score.recall, score.precision) == (0.5, 1.0)
+
+
+def test_wrong_single_citation_scores_zero() -> None:
+    score = score_response(["alpha [2]."], DOCS, entails)
+    assert (score.recall, score.precision) == (0.0, 0.0)
+
+
+def test_joint_support_needs_both_citations() -> None:
+    # neither passage alone supports "alpha beta"; together they do: both are relevant
+    score = score_response(["alpha beta [1][2]."], DOCS, entails)
+    assert (score.recall, score.precision) == (1.0, 1.0)
+
+
+def test_an_unneeded_extra_citation_is_irrelevant() -> None:
+    # [1] supports alone; [3] alone does not and the rest ([1]) does: [3] is irrelevant
+    score = score_response(["alpha [1][3]."], DOCS, entails)
+    assert (score.recall, score.precision) == (1.0, 0.5)
+
+
+def test_at_most_three_citations_are_judged() -> None:
+    # the fourth citation [4] is cut: "delta" is not in [1][2][3], so recall fails
+    score = score_response(["alpha delta [1][2][3][4]."], DOCS, entails)
+    assert (score.recall, score.precision) == (0.0, 0.0)
+
+
+def test_hand_computed_response() -> None:
+    # s1: alpha [1]      -> rec 1, 1 of 1 relevant
+    # s2: beta [1][2]    -> rec 1; [1] alone no, rest [2] yes -> irrelevant; [2] yes -> 1 of 2
+    # s3: gamma [4]      -> rec 0, 0 of 1
+    # s4: no citation    -> rec 0
+    sentences = ["alpha [1].", "beta [1][2].", "gamma [4].", "nothing here."]
+    score = score_response(sentences, DOCS, entails)
+    assert score.recall == pytest.approx(2 / 4)
+    assert score.precision == pytest.approx(2 / 4)  # relevant 1+1+0 of 1+2+1 citations
+
+
+def test_scores_average_per_response_then_over_responses() -> None:
+    first = score_response(["alpha [1]."], DOCS, entails)  # 1.0, 1.0
+    second = score_response(["alpha [2].", "beta [2]."], DOCS, entails)  # 0.5, 0.5
+    assert alce([first, second]) == (75.0, 75.0)
+
+
+def test_response_without_citations_has_zero_precision() -> None:
+    assert score_response(["alpha."], DOCS, entails).precision == 0.0
+
+
+def test_ratios() -> None:
+    assert (validity(4, 3), coverage(5, 4), quote_fidelity(2, 2)) == (0.75, 0.8, 1.0)
