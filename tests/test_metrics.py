@@ -6,6 +6,7 @@ import pytest
 
 from citebrief.metrics import (
     Document,
+    agreement,
     alce,
     cited_numbers,
     coverage,
@@ -97,3 +98,31 @@ def test_response_without_citations_has_zero_precision() -> None:
 
 def test_ratios() -> None:
     assert (validity(4, 3), coverage(5, 4), quote_fidelity(2, 2)) == (0.75, 0.8, 1.0)
+
+
+def test_agreement_counts_the_confusion_matrix() -> None:
+    result = agreement([True, True, False, False, True], [True, False, False, True, True])
+    assert (result.tp, result.fp, result.fn, result.tn) == (2, 1, 1, 1)
+
+
+def test_balanced_accuracy_by_hand() -> None:
+    # tpr 2/3, tnr 1/2 -> 7/12
+    result = agreement([True, True, False, False, True], [True, False, False, True, True])
+    assert result.balanced_accuracy == pytest.approx(7 / 12)
+
+
+def test_macro_f1_by_hand() -> None:
+    # f1(pos) = 4/6, f1(neg) = 2/4 -> (2/3 + 1/2) / 2
+    result = agreement([True, True, False, False, True], [True, False, False, True, True])
+    assert result.macro_f1 == pytest.approx((2 / 3 + 1 / 2) / 2)
+
+
+def test_kappa_by_hand() -> None:
+    # po = 3/5; pe = (3/5)(3/5) + (2/5)(2/5) = 13/25 -> (15/25 - 13/25) / (12/25) = 1/6
+    result = agreement([True, True, False, False, True], [True, False, False, True, True])
+    assert result.kappa == pytest.approx(1 / 6)
+
+
+def test_perfect_agreement() -> None:
+    result = agreement([True, False], [True, False])
+    assert (result.balanced_accuracy, result.macro_f1, result.kappa) == (1.0, 1.0, 1.0)

@@ -67,7 +67,7 @@ def condense_by_rule(question: str, conversation: Conversation) -> str:
     borrowed = [
         w
         for w in re.findall(r"[\w-]+", last.query)
-        if w.lower() not in {x.lower() for x in have} and content_words(w)
+        if content_words(w) and not content_words(w) <= have
     ]
     extra = " ".join(dict.fromkeys(borrowed))
     return f"{question} ({extra})" if extra else question

@@ -122,7 +122,9 @@ class ChatSession:
                 on_token=on_token if getattr(writer, "name", "") == "openai" else None,
             )
         except KeyboardInterrupt:
-            self.console.print("\n[answer cancelled]", style="yellow", highlight=False)
+            self.console.print(
+                "\n[answer cancelled]", style="yellow", highlight=False, markup=False
+            )
             return
         except CitebriefError as exc:
             self.console.print(

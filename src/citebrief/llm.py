@@ -58,6 +58,16 @@ BRIEFING_SCHEMA: dict[str, Any] = {
 }
 
 
+_KEYS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[[A-Za-z]{1,3}\d{1,4}[^\]]*\])+)")
+
+
+def _broke_off(exc: Exception) -> LLMError:
+    return LLMError(
+        f"the LLM's answer broke off: {exc or type(exc).__name__}",
+        hint="ask again; if it keeps happening, check the server's logs",
+    )
+
+
 class LLMError(CitebriefError):
     """The LLM could not be reached or gave no usable answer."""
 
@@ -217,11 +227,13 @@ class OpenAIWriter:
         messages: list[BaseMessage] = [SystemMessage(ANSWER_SYSTEM), HumanMessage(prompt)]
         usage: dict[str, int] = {}
         parts: list[str] = []
+        finish = ""
         try:
             if request.on_token is None:
                 reply = self.model.invoke(messages)
                 _add(usage, _usage(reply))
                 parts.append(str(reply.content))
+                finish = str(reply.response_metadata.get("finish_reason") or "stop")
             else:
                 for chunk in self.model.stream(messages, stream_usage=True):
                     text = str(chunk.content)
@@ -229,16 +241,30 @@ class OpenAIWriter:
                         parts.append(text)
                         request.on_token(text)
                     _add(usage, _usage(chunk))
+                    finish = str(chunk.response_metadata.get("finish_reason") or finish)
+        except openai.APIConnectionError as exc:
+            if not parts:
+                raise llm_error(exc, self.settings) from exc
+            raise _broke_off(exc) from exc
         except openai.OpenAIError as exc:
             raise llm_error(exc, self.settings) from exc
         except httpx.HTTPError as exc:
+            raise _broke_off(exc) from exc
+        except ValueError as exc:  # an unreadable event in the stream
             raise LLMError(
-                f"the LLM's answer broke off: {exc or type(exc).__name__}",
-                hint="ask again; if it keeps happening, check the server's logs",
+                "the LLM sent an unreadable answer", hint="ask again, or check the server"
             ) from exc
         text = "".join(parts).strip()
         if not text:
             raise LLMError("the LLM returned an empty answer", hint="ask again")
+        if finish != "stop":
+            raise LLMError(
+                f"the LLM's answer is incomplete (finish reason: {finish or 'none'}); "
+                "nothing was kept",
+                hint="ask again, or raise the server's output token limit",
+            )
+        # keys written after the full stop ("A. [S2] B.") belong to the sentence before it
+        text = _KEYS_AFTER_STOP.sub(r"\2\1", text)
         sentences = [DraftSentence(text[s:e], []) for s, e in sentences_of(text)]
         return Draft(
             [DraftTakeaway("", sentences)],

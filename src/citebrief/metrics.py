@@ -123,3 +123,54 @@ def coverage(factual_sentences: int, cited_sentences: int) -> float:
 def quote_fidelity(sources: int, exact: int) -> float:
     """Share of sources whose quoted passage equals the article span."""
     return exact / sources if sources else 1.0
+
+
+# --- verifier agreement with human labels -----------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """Binary agreement (supported vs not) between predictions and human labels."""
+
+    tp: int
+    fp: int
+    fn: int
+    tn: int
+
+    @property
+    def n(self) -> int:
+        return self.tp + self.fp + self.fn + self.tn
+
+    @property
+    def balanced_accuracy(self) -> float:
+        tpr = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+        tnr = self.tn / (self.tn + self.fp) if self.tn + self.fp else 0.0
+        return (tpr + tnr) / 2
+
+    @property
+    def macro_f1(self) -> float:
+        def f1(tp: int, fp: int, fn: int) -> float:
+            return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+        return (f1(self.tp, self.fp, self.fn) + f1(self.tn, self.fn, self.fp)) / 2
+
+    @property
+    def kappa(self) -> float:
+        n = self.n
+        if not n:
+            return 0.0
+        observed = (self.tp + self.tn) / n
+        yes = ((self.tp + self.fp) / n) * ((self.tp + self.fn) / n)
+        no = ((self.fn + self.tn) / n) * ((self.fp + self.tn) / n)
+        expected = yes + no
+        return (observed - expected) / (1 - expected) if expected < 1 else 0.0
+
+
+def agreement(predicted: Sequence[bool], gold: Sequence[bool]) -> Agreement:
+    if len(predicted) != len(gold):
+        raise ValueError("predictions and labels differ in length")
+    pairs = list(zip(predicted, gold, strict=True))
+    return Agreement(
+        tp=sum(p and g for p, g in pairs),
+        fp=sum(p and not g for p, g in pairs),
+        fn=sum(g and not p for p, g in pairs),
+        tn=sum(not p and not g for p, g in pairs),
+    )
