@@ -290,3 +290,16 @@ def test_resolve_lists_directories_and_failures(tmp_path: Path) -> None:
         "unsupported file type (supported: .html, .htm, .html.gz, .htm.gz, .xhtml, "
         ".txt, .md, .markdown)",
     ]
+
+
+def test_near_duplicate_index_grows_and_removes() -> None:
+    index = dedup.NearDuplicateIndex(0.7)
+    texts = {f"k{i}": " ".join(paragraphs(f"grow {i}", 3)) for i in range(100)}
+    for key, text in texts.items():
+        index.add(key, dedup.minhash(text))
+    found = index.find(dedup.minhash(texts["k77"]))
+    assert found is not None
+    assert found[0] == "k77"
+    index.remove("k77")
+    assert index.find(dedup.minhash(texts["k77"])) is None
+    assert index.find(dedup.minhash(texts["k78"])) == ("k78", 1.0)

@@ -62,34 +62,37 @@ def similarity(sig_a: bytes, sig_b: bytes) -> float:
 
 
 class NearDuplicateIndex:
-    """All known signatures in one matrix; ``find`` returns the most similar id above a floor."""
+    """All known signatures in one growing matrix; ``find`` returns the most similar id above
+    a floor. Adding appends in place (amortised), so a large corpus is not copied per page."""
 
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
         self._ids: list[str] = []
-        self._rows: list[npt.NDArray[np.uint64]] = []
-        self._matrix: npt.NDArray[np.uint64] | None = None
+        self._matrix = np.empty((0, NUM_PERM), dtype=np.uint64)
+        self._size = 0
 
     def add(self, key: str, signature: bytes) -> None:
         if not signature:
             return
+        if self._size == len(self._matrix):
+            grown = np.empty((max(64, 2 * len(self._matrix)), NUM_PERM), dtype=np.uint64)
+            grown[: self._size] = self._matrix[: self._size]
+            self._matrix = grown
+        self._matrix[self._size] = np.frombuffer(signature, dtype=np.uint64)
         self._ids.append(key)
-        self._rows.append(np.frombuffer(signature, dtype=np.uint64))
-        self._matrix = None
+        self._size += 1
 
     def remove(self, key: str) -> None:
         keep = [i for i, k in enumerate(self._ids) if k != key]
         self._ids = [self._ids[i] for i in keep]
-        self._rows = [self._rows[i] for i in keep]
-        self._matrix = None
+        self._matrix = self._matrix[keep].copy()
+        self._size = len(keep)
 
     def find(self, signature: bytes, exclude: str | None = None) -> tuple[str, float] | None:
-        if not self._ids:
+        if not self._size:
             return None
-        if self._matrix is None:
-            self._matrix = np.vstack(self._rows)
         sig = np.frombuffer(signature, dtype=np.uint64)
-        scores = (self._matrix == sig).mean(axis=1)
+        scores = (self._matrix[: self._size] == sig).mean(axis=1)
         for position in np.argsort(-scores):
             key = self._ids[int(position)]
             if key == exclude:
