@@ -58,6 +58,9 @@ class LocalEmbeddings(Embeddings):
 
 
 def load_local_model() -> SentenceTransformer:
+    # idle OpenMP threads sleep instead of spinning: on a busy machine spinning threads make
+    # a 20 ms query embedding take most of a second
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -17,7 +17,7 @@ from citebrief import dedup
 from citebrief.errors import CitebriefError
 from citebrief.settings import Settings
 from citebrief.store import Corpus
-from citebrief.vectors import VectorIndex
+from citebrief.vectors import VectorHit, VectorIndex
 
 
 class ThinEvidenceError(CitebriefError):
@@ -77,6 +77,21 @@ def _where(window: Window) -> dict[str, Any] | None:
     return terms[0] if len(terms) == 1 else {"$and": terms}
 
 
+def _dense(index: VectorIndex, vector: list[float], k: int, window: Window) -> list[VectorHit]:
+    """Nearest chunks within the window. Chroma's metadata filter is slow on a large
+    collection, so over-fetch unfiltered and filter here; filter in Chroma only when too few
+    of the nearest chunks fall inside the window."""
+    where = _where(window)
+    if where is None:
+        return index.search_vector(vector, k=k)
+    low = int(window.start.strftime("%Y%m%d")) if window.start else 0
+    high = int(window.end.strftime("%Y%m%d")) if window.end else 99999999
+    near = [h for h in index.search_vector(vector, k=k * 4) if low <= h.day <= high]
+    if len(near) >= k:
+        return near[:k]
+    return index.search_vector(vector, k=k, where=where)
+
+
 def _settings_used(settings: Settings) -> dict[str, Any]:
     names = (
         "dense_k",
@@ -107,7 +122,7 @@ def retrieve(
     limit = max_passages or settings.max_passages
     query_vector = np.asarray(index.embeddings.embed_query(query), dtype=np.float32)
 
-    dense = index.search_vector(query_vector.tolist(), k=settings.dense_k, where=_where(window))
+    dense = _dense(index, query_vector.tolist(), settings.dense_k, window)
     keyword = corpus.keyword_search(
         query,
         k=settings.keyword_k,
@@ -183,16 +198,16 @@ def _mmr(
     blocked: set[str] = set()
     chosen: list[str] = []
     pool = list(ids)
-    while pool and len(chosen) < limit:
-        best, best_score = None, -np.inf
-        for cid in pool:
-            redundancy = max((float(np.dot(vectors[cid], vectors[s])) for s in chosen), default=0.0)
-            lam = settings.mmr_lambda
-            score = lam * relevance[cid] - (1 - lam) * redundancy
-            if score > best_score:
-                best, best_score = cid, score
-        assert best is not None
-        pool.remove(best)
+    matrix = np.vstack([vectors[c] for c in pool])
+    rel = np.array([relevance[c] for c in pool])
+    redundancy = np.zeros(len(pool))
+    active = np.ones(len(pool), dtype=bool)
+    lam = settings.mmr_lambda
+    while active.any() and len(chosen) < limit:
+        scores = np.where(active, lam * rel - (1 - lam) * redundancy, -np.inf)
+        position = int(np.argmax(scores))
+        active[position] = False
+        best = pool[position]
         article = article_of[best]
         if article in blocked or per_article.get(article, 0) >= settings.max_per_article:
             continue
@@ -207,6 +222,7 @@ def _mmr(
                 continue
         per_article[article] = per_article.get(article, 0) + 1
         chosen.append(best)
+        redundancy = np.maximum(redundancy, matrix @ matrix[position])
     return chosen
 
 

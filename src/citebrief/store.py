@@ -19,6 +19,7 @@ from pathlib import Path
 
 from citebrief.errors import StoreError
 from citebrief.models import Article, Span
+from citebrief.verify import STOPWORDS
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -117,10 +118,13 @@ class Duplicate:
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def fts_query(text: str) -> str:
-    """A free-text query as an FTS5 OR-query of quoted terms (no syntax errors possible)."""
-    words = dict.fromkeys(w.lower() for w in _FTS_WORD.findall(text) if len(w) > 1)
-    return " OR ".join(f'"{w}"' for w in words)
+def fts_query(text: str, operator: str = "OR") -> str:
+    """A free-text query as an FTS5 query of quoted terms joined by ``operator``, stopwords
+    dropped (they match most chunks and make ranking slow); no syntax errors are possible."""
+    words = dict.fromkeys(
+        w.lower() for w in _FTS_WORD.findall(text) if len(w) > 1 and w.lower() not in STOPWORDS
+    )
+    return f" {operator} ".join(f'"{w}"' for w in words)
 
 
 class Corpus:
@@ -226,19 +230,40 @@ class Corpus:
         self, query: str, k: int = 20, start: str | None = None, end: str | None = None
     ) -> list[KeywordHit]:
         """BM25-ranked chunks, optionally only of articles dated within [start, end]
-        (ISO dates; the published date, else the fetched date)."""
-        match = fts_query(query)
-        if not match:
-            return []
+        (ISO dates; the published date, else the fetched date). All terms first; any term
+        when that finds fewer than k."""
+        hits: list[KeywordHit] = []
+        for operator in ("AND", "OR"):
+            match = fts_query(query, operator)
+            if not match:
+                return []
+            hits = self._ranked(match, k, start, end)
+            if len(hits) >= k:
+                break
+        return hits
+
+    def _ranked(self, match: str, k: int, start: str | None, end: str | None) -> list[KeywordHit]:
         day = "coalesce(nullif(a.published, ''), substr(a.fetched_at, 1, 10))"
-        rows = self.db.execute(
-            "SELECT c.id, c.article_id, c.idx, c.start, c.end, c.text, bm25(chunks_fts) AS score"
-            " FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid"
-            " JOIN articles a ON a.id = c.article_id"
-            f" WHERE chunks_fts MATCH ? AND (? IS NULL OR {day} >= ?)"
-            f" AND (? IS NULL OR {day} <= ?) ORDER BY score LIMIT ?",
-            (match, start, start, end, end, k),
+        select = (
+            "SELECT c.id, c.article_id, c.idx, c.start, c.end, c.text, f.score FROM {source} f"
+            " JOIN chunks c ON c.rowid = f.rowid JOIN articles a ON a.id = c.article_id"
+            f" WHERE (? IS NULL OR {day} >= ?) AND (? IS NULL OR {day} <= ?)"
+            " ORDER BY f.score LIMIT ?"
         )
+        windowed = start is not None or end is not None
+        # rank inside the FTS index first (cheap), then join and filter the best few
+        top = (
+            "(SELECT rowid, rank AS score FROM chunks_fts WHERE chunks_fts MATCH ?"
+            " ORDER BY rank LIMIT ?)"
+        )
+        rows = self.db.execute(
+            select.format(source=top), (match, k * 4 if windowed else k, start, start, end, end, k)
+        ).fetchall()
+        if windowed and len(rows) < k:  # the window is narrow: filter all matches
+            every = "(SELECT rowid, rank AS score FROM chunks_fts WHERE chunks_fts MATCH ?)"
+            rows = self.db.execute(
+                select.format(source=every), (match, start, start, end, end, k)
+            ).fetchall()
         return [KeywordHit(ChunkRow(*row[:6]), row[6]) for row in rows]
 
     def chunk(self, chunk_id: str) -> ChunkRow | None:

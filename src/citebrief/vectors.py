@@ -33,6 +33,7 @@ class VectorHit:
     end: int
     text: str
     distance: float
+    day: int = 0  # YYYYMMDD of the article
 
 
 def chroma_client(settings: Settings) -> Any:
@@ -161,7 +162,15 @@ class VectorIndex:
             strict=True,
         ):
             hits.append(
-                VectorHit(cid, str(md["article_id"]), int(md["start"]), int(md["end"]), doc, dist)
+                VectorHit(
+                    cid,
+                    str(md["article_id"]),
+                    int(md["start"]),
+                    int(md["end"]),
+                    doc,
+                    dist,
+                    int(md.get("day") or 0),
+                )
             )
         return hits
 
