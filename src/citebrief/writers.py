@@ -126,7 +126,12 @@ class ExtractiveWriter:
 
     def write(self, request: WriteRequest) -> Draft:
         themes = [request.passages] if request.kind == "answer" else self._themes(request)
-        topic_words = content_words(request.topic)
+        # a condensed follow-up reads "question (context from earlier turns)": the question's
+        # own words weigh double
+        own, _, context = request.topic.partition(" (")
+        primary = content_words(own)
+        secondary = content_words(context) - primary
+        weight = max(2 * len(primary) + len(secondary), 1)
         takeaways = []
         used: set[str] = set()
         for theme in themes:
@@ -141,7 +146,7 @@ class ExtractiveWriter:
                     if not words or _NO_CONTENT.search(text):
                         continue
                     corroboration = sum(min(vocabulary[w], 3) for w in words) / (3 * len(words))
-                    on_topic = len(words & topic_words) / max(len(topic_words), 1)
+                    on_topic = (2 * len(words & primary) + len(words & secondary)) / weight
                     numbers = 0.1 if re.search(r"\d", text) else 0.0
                     candidates.append(
                         _Candidate(
