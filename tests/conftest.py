@@ -203,3 +203,14 @@ def paragraphs(seed: str, n: int = 6) -> list[str]:
             + " would follow within weeks."
         )
     return out
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Collect the HTTP clients the SDKs leave to the garbage collector while warnings are off,
+    so that no ResourceWarning is printed after the test summary at interpreter exit."""
+    import gc
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gc.collect()
