@@ -93,6 +93,8 @@ def brief(
     strict: Annotated[bool, typer.Option(help="Remove unsupported sentences.")] = False,
 ) -> None:
     """Write a cited "Food for thought" briefing on a topic."""
+    if fmt not in ("md", "html", "json"):  # before any work is done
+        raise UsageError(f"unknown format {fmt!r}", hint="use --format md, html or json")
     settings = load_settings()
     window = _window(since, start, end)
     briefing = app.run_brief(
