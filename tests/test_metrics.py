@@ -2,31 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from citebrief.metrics import (
-    Document,
+    Cited,
+    ResponseScore,
     agreement,
     alce,
+    Entails,
     cited_numbers,
     coverage,
+    parse_cited,
     quote_fidelity,
+    recall_at_k,
     remove_citations,
     score_response,
     validity,
 )
+from citebrief.metrics import score_response as _score
 
-DOCS = [
-    Document("A", "alpha"),
-    Document("B", "beta"),
-    Document("C", "gamma"),
-    Document("D", "delta"),
-]
+DOCS = ["alpha", "beta", "gamma", "delta"]
 
 
-def entails(passage: str, claim: str) -> bool:
-    """Toy NLI: the claim's words must all appear in the passage's texts."""
-    return all(word in passage for word in claim.rstrip(".").split())
+def entails(passages: Sequence[str], claim: str) -> bool:
+    """Toy NLI: the claim's words must all appear in the joined passages."""
+    joined = "\n".join(passages)
+    return all(word in joined.split() for word in claim.rstrip(".").split())
+
+
+def score_response(sentences: list[str], docs: list[str], judge: Entails) -> ResponseScore:
+    """Sentences written with ALCE's [n] markers."""
+    return _score([parse_cited(s) for s in sentences], docs, judge)
 
 
 def test_remove_citations_matches_alce() -> None:
@@ -90,6 +98,39 @@ def test_scores_average_per_response_then_over_responses() -> None:
     first = score_response(["alpha [1]."], DOCS, entails)  # 1.0, 1.0
     second = score_response(["alpha [2].", "beta [2]."], DOCS, entails)  # 0.5, 0.5
     assert alce([first, second]) == (75.0, 75.0)
+
+
+def test_irrelevant_citation_in_an_unsupported_sentence_still_counts() -> None:
+    # ALCE judges precision only where recall is 1, but counts every in-range citation
+    score = score_response(["alpha [1].", "omega [2][3]."], DOCS, entails)
+    assert (score.recall, score.precision) == (0.5, pytest.approx(1 / 3))
+
+
+def test_a_repeated_citation_is_removed_once_when_testing_the_rest() -> None:
+    # [1][1][2] for "alpha beta": without one [1] the rest [1][2] still supports the
+    # sentence, so each [1] is irrelevant (ALCE removes one occurrence); [2] is needed
+    score = score_response(["alpha beta [1][1][2]."], DOCS, entails)
+    assert (score.recall, score.precision) == (1.0, pytest.approx(1 / 3))
+
+
+def test_citation_zero_is_out_of_range() -> None:
+    assert score_response(["alpha [0]."], DOCS, entails).recall == 0.0
+
+
+def test_structured_sentences_need_no_markers() -> None:
+    score = _score([Cited("alpha [2026] rule", (1,))], ["alpha [2026] rule"], entails)
+    assert score.recall == 1.0
+
+
+def test_responses_without_sentences_are_left_out_of_the_mean() -> None:
+    first = score_response(["alpha [1]."], DOCS, entails)
+    assert alce([first, score_response([], DOCS, entails)]) == (100.0, 100.0)
+
+
+def test_recall_at_k_needs_the_same_article_and_an_overlap() -> None:
+    gold = [("a", 100, 200), ("b", 0, 50)]
+    assert recall_at_k(gold, [("a", 150, 400), ("c", 0, 50)]) == 0.5
+    assert recall_at_k(gold, [("a", 200, 300)]) == 0.0  # touching is not overlapping
 
 
 def test_response_without_citations_has_zero_precision() -> None:

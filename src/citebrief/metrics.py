@@ -1,14 +1,22 @@
 """Citation metrics (pure).
 
-``alce`` reproduces the citation recall and precision of Gao et al. 2023, "Enabling Large
-Language Models to Generate Text with Citations" (ALCE, ``eval.py``, ``compute_autoais`` with
-``citation=True``): per sentence, recall is 1 when the sentence has citations, all in range, and
-the concatenation of its (at most 3) cited passages entails it; for precision, a sentence with
-one citation counts that citation as relevant when it entails; in a sentence with several
-citations that is entailed jointly, a citation is irrelevant when it alone does not entail the
-sentence and the remaining citations do. Recall is averaged over a response's sentences and
-precision over its citations, then both over responses. The NLI model is replaced by any
-``entails(passage, claim) -> bool``, normally a verifier.
+``score_response`` reproduces the citation recall and precision of Gao et al. 2023, "Enabling
+Large Language Models to Generate Text with Citations" (ALCE, ``eval.py``, ``compute_autoais``
+with ``citation=True``):
+
+- recall, per sentence: 1 when the sentence has citations, all in range, and the concatenation
+  of its cited passages (the first ``at_most_citations``, 3 in ALCE) entails it; else 0;
+- precision is judged only in sentences whose recall is 1: with one citation, that citation is
+  relevant; with several, a citation is irrelevant when it alone does not entail the sentence
+  and the remaining citations (the list without that one occurrence) do. Every in-range
+  citation counts in the denominator, also those of sentences whose recall is 0; a sentence
+  with a citation out of range adds nothing to it;
+- recall is averaged over a response's sentences and precision over its citations (0 without
+  any), then both over responses; a response without sentences is left out (ALCE skips it).
+
+ALCE's NLI model is replaced by any ``entails(passages, claim) -> bool``, normally a verifier
+judging the passages jointly. One deliberate difference: ALCE reads ``[0]`` as the last
+document (a Python negative index); here it is out of range, as citebrief numbers from 1.
 """
 
 from __future__ import annotations
@@ -17,7 +25,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-Entails = Callable[[str, str], bool]
+Entails = Callable[[Sequence[str], str], bool]
+Span = tuple[str, int, int]  # article id, start, end
 _REF = re.compile(r"\[\d+")
 
 
@@ -32,19 +41,27 @@ def cited_numbers(sentence: str) -> list[int]:
 
 
 def format_document(title: str, text: str) -> str:
+    """ALCE's passage format for its NLI model (for judges that want the title)."""
     return f"Title: {title}\n{text}"
 
 
 @dataclass(frozen=True, slots=True)
-class Document:
-    title: str
+class Cited:
+    """A sentence without its markers and the 1-based numbers it cites, in order."""
+
     text: str
+    citations: tuple[int, ...]
+
+
+def parse_cited(sentence: str) -> Cited:
+    """A sentence with ALCE-style [n] markers."""
+    return Cited(remove_citations(sentence).strip(), tuple(cited_numbers(sentence)))
 
 
 @dataclass(slots=True)
 class SentenceScore:
     sentence: str
-    citations: list[int]
+    citations: list[int]  # the judged ones (at most ``at_most_citations``)
     recall: int  # 1 when the joint cited passages support the sentence
     relevant: int  # citations counted relevant (precision numerator)
     counted: int  # citations counted (precision denominator)
@@ -58,41 +75,38 @@ class ResponseScore:
 
 
 def score_response(
-    sentences: Sequence[str],
-    docs: Sequence[Document],
+    sentences: Sequence[Cited],
+    docs: Sequence[str],
     entails: Entails,
     at_most_citations: int = 3,
 ) -> ResponseScore:
-    """ALCE citation recall and precision of one response (sentences carry [n] markers)."""
+    """ALCE citation recall and precision of one response; ``docs[n - 1]`` is cited as [n]."""
     if not sentences:
         return ResponseScore(0.0, 0.0)
     entail = entail_prec = total_citations = 0
     scored = []
     for sentence in sentences:
-        target = remove_citations(sentence).strip()
-        ref = [n - 1 for n in cited_numbers(sentence)]
+        target = sentence.text
+        ref = [n - 1 for n in sentence.citations]
         relevant_here = counted_here = 0
         if not ref or any(r >= len(docs) or r < 0 for r in ref):
-            flag = 0  # no citation, or one out of range
+            flag = 0  # no citation, or one out of range: nothing counted for precision
         else:
             ref = ref[:at_most_citations]
             total_citations += len(ref)
             counted_here = len(ref)
-            joint = "\n".join(format_document(docs[r].title, docs[r].text) for r in ref)
-            flag = int(entails(joint, target))
+            flag = int(entails([docs[r] for r in ref], target))
         entail += flag
         if flag and len(ref) > 1:
-            for r in ref:
-                alone = format_document(docs[r].title, docs[r].text)
-                if entails(alone, target):
+            for position, r in enumerate(ref):
+                if entails([docs[r]], target):
                     relevant_here += 1
                     continue
-                rest = [x for x in ref if x != r]
-                others = "\n".join(format_document(docs[x].title, docs[x].text) for x in rest)
-                if not entails(others, target):
+                rest = ref[:position] + ref[position + 1 :]  # this occurrence removed
+                if not entails([docs[x] for x in rest], target):
                     relevant_here += 1  # needed: the others do not support it without r
         elif flag:
-            relevant_here += flag
+            relevant_here += 1
         entail_prec += relevant_here
         scored.append(
             SentenceScore(target, [r + 1 for r in ref], flag, relevant_here, counted_here)
@@ -102,16 +116,18 @@ def score_response(
 
 
 def alce(responses: Sequence[ResponseScore]) -> tuple[float, float]:
-    """Mean recall and precision over responses, in percent as ALCE reports them."""
-    if not responses:
+    """Mean recall and precision over responses that have sentences, in percent as ALCE
+    reports them."""
+    scored = [r for r in responses if r.sentences]
+    if not scored:
         return 0.0, 0.0
-    recall = 100 * sum(r.recall for r in responses) / len(responses)
-    precision = 100 * sum(r.precision for r in responses) / len(responses)
+    recall = 100 * sum(r.recall for r in scored) / len(scored)
+    precision = 100 * sum(r.precision for r in scored) / len(scored)
     return recall, precision
 
 
 def validity(markers_total: int, markers_resolved: int) -> float:
-    """Share of [n] markers that resolve to a listed source."""
+    """Share of citation markers that resolve to a listed source."""
     return markers_resolved / markers_total if markers_total else 1.0
 
 
@@ -123,6 +139,17 @@ def coverage(factual_sentences: int, cited_sentences: int) -> float:
 def quote_fidelity(sources: int, exact: int) -> float:
     """Share of sources whose quoted passage equals the article span."""
     return exact / sources if sources else 1.0
+
+
+def recall_at_k(gold: Sequence[Span], retrieved: Sequence[Span]) -> float:
+    """Share of gold passages (article id, start, end) that a retrieved passage overlaps;
+    ``retrieved`` holds the top k."""
+    if not gold:
+        return 1.0
+    hit = sum(
+        any(a == ga and s < ge and gs < e for a, s, e in retrieved) for ga, gs, ge in gold
+    )
+    return hit / len(gold)
 
 
 # --- verifier agreement with human labels -----------------------------------------------------
