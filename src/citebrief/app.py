@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from citebrief import manage
 from citebrief.answer import Conversation, Turn, ask
@@ -24,7 +25,7 @@ from citebrief.retrieve import Window
 from citebrief.settings import Settings
 from citebrief.store import Corpus
 from citebrief.vectors import VectorIndex, chroma_client, open_index
-from citebrief.verify import LexicalVerifier
+from citebrief.verify import LexicalVerifier, OfflineVerifier, Verifier
 from citebrief.writers import ExtractiveWriter, Writer
 
 
@@ -33,13 +34,23 @@ class Workspace:
     settings: Settings
     corpus: Corpus
     _index: VectorIndex | None = None
+    _embeddings: Any = None
+
+    @property
+    def embeddings(self) -> Any:
+        if self._embeddings is None:
+            self._embeddings = make_embeddings(self.settings)
+        return self._embeddings
 
     @property
     def index(self) -> VectorIndex:
         if self._index is None:
-            embeddings = make_embeddings(self.settings)
-            self._index = open_index(self.settings, embeddings, model_key(self.settings))
+            self._index = open_index(self.settings, self.embeddings, model_key(self.settings))
         return self._index
+
+    @property
+    def verifier(self) -> Verifier:
+        return make_verifier(self.settings, self.embeddings)
 
 
 @contextmanager
@@ -100,6 +111,35 @@ def check(settings: Settings) -> manage.Check:
 
 
 # --- briefings --------------------------------------------------------------------------------
+def make_verifier(settings: Settings, embeddings: Any) -> Verifier:
+    """The verifier named by ``settings.verifier``: offline (the default), llm or lexical."""
+    if settings.verifier == "offline":
+        return OfflineVerifier(embeddings)
+    if settings.verifier == "lexical":
+        return LexicalVerifier()
+    if settings.verifier == "llm":
+        from citebrief.judge import LLMVerifier
+
+        return LLMVerifier(settings)
+    raise UsageError(
+        f"unknown verifier {settings.verifier!r}", hint="use --verifier offline, llm or lexical"
+    )
+
+
+def with_verifier(settings: Settings, verifier: str | None) -> Settings:
+    """``settings`` with the verifier a command line chose (validated), or unchanged."""
+    if verifier is None:
+        return settings
+    if verifier not in VERIFIERS:
+        raise UsageError(
+            f"unknown verifier {verifier!r}", hint="use --verifier offline, llm or lexical"
+        )
+    return settings.model_copy(update={"verifier": verifier})
+
+
+VERIFIERS = ("offline", "llm", "lexical")
+
+
 def make_writer(name: str | None, settings: Settings) -> Writer:
     """The named writer; by default openai when an endpoint is configured, else extractive."""
     if name is None:
@@ -128,7 +168,7 @@ def run_brief(
             corpus=ws.corpus,
             index=ws.index,
             writer=make_writer(writer, settings),
-            verifier=LexicalVerifier(),
+            verifier=ws.verifier,
             settings=settings,
             window=window,
             takeaways=takeaways,
@@ -191,6 +231,7 @@ def run_weekly(
     results = []
     with workspace(settings) as ws:
         chosen = make_writer(writer, settings)
+        verifier = ws.verifier
         for topic in topics:
             try:
                 briefing = build_briefing(
@@ -198,7 +239,7 @@ def run_weekly(
                     corpus=ws.corpus,
                     index=ws.index,
                     writer=chosen,
-                    verifier=LexicalVerifier(),
+                    verifier=verifier,
                     settings=settings,
                     window=window,
                 )
@@ -245,7 +286,7 @@ def run_ask(question: str, settings: Settings, window: Window, *, writer: str | 
             corpus=ws.corpus,
             index=ws.index,
             writer=make_writer(writer, settings),
-            verifier=LexicalVerifier(),
+            verifier=ws.verifier,
             settings=settings,
         )
 

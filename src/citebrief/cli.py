@@ -17,13 +17,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from citebrief import __version__, app, manage
+from citebrief import __version__, app, evalview, manage
 from citebrief.dates import parse_day, parse_since
+from citebrief.embeddings import make_embeddings
 from citebrief.errors import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, CitebriefError, UsageError
 from citebrief.models import IngestReport, Outcome
 from citebrief.progress import RichProgress
 from citebrief.retrieve import Window
-from citebrief.settings import load_settings
+from citebrief.settings import Settings, load_settings
 
 cli = typer.Typer(
     help="Cited analytic briefings from the articles you follow.",
@@ -33,6 +34,8 @@ cli = typer.Typer(
 )
 corpus_cli = typer.Typer(help="See and manage what was ingested.", no_args_is_help=True)
 cli.add_typer(corpus_cli, name="corpus")
+eval_cli = typer.Typer(help="Measure citation quality and the verifiers.", no_args_is_help=True)
+cli.add_typer(eval_cli, name="eval")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -69,6 +72,16 @@ def ingest(
     raise typer.Exit(EXIT_SOME_FAILED if report.failed else EXIT_OK)
 
 
+VerifierOption = Annotated[
+    str | None,
+    typer.Option(help="offline, llm or lexical (default: CITEBRIEF_VERIFIER, else offline)."),
+]
+
+
+def _settings(verifier: str | None = None) -> Settings:
+    return app.with_verifier(load_settings(), verifier)
+
+
 def _window(since: str | None, start: str | None, end: str | None) -> Window:
     if since and (start or end):
         raise UsageError("--since cannot be combined with --from/--to", hint="use one or the other")
@@ -91,11 +104,12 @@ def brief(
         typer.Option(help="openai or extractive (default: openai when an LLM is configured)."),
     ] = None,
     strict: Annotated[bool, typer.Option(help="Remove unsupported sentences.")] = False,
+    verifier: VerifierOption = None,
 ) -> None:
     """Write a cited "Food for thought" briefing on a topic."""
     if fmt not in ("md", "html", "json"):  # before any work is done
         raise UsageError(f"unknown format {fmt!r}", hint="use --format md, html or json")
-    settings = load_settings()
+    settings = _settings(verifier)
     window = _window(since, start, end)
     briefing = app.run_brief(
         topic, settings, window, writer=writer, takeaways=takeaways, strict=strict
@@ -119,9 +133,10 @@ def weekly(
     ] = "today",
     out_dir: Annotated[Path | None, typer.Option(help="Folder for the briefings.")] = None,
     writer: Annotated[str | None, typer.Option(help="openai or extractive.")] = None,
+    verifier: VerifierOption = None,
 ) -> None:
     """One briefing per topic for the last 7 days: briefings/<ISO week>-<topic>.{md,html,json}."""
-    settings = load_settings()
+    settings = _settings(verifier)
     if as_of == "today":
         day = datetime.now(UTC).date()
     elif as_of == "latest":
@@ -160,9 +175,10 @@ def ask(
     since: Annotated[str | None, typer.Option(help="Window: 30d, 2w or a date.")] = None,
     writer: Annotated[str | None, typer.Option(help="openai or extractive.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    verifier: VerifierOption = None,
 ) -> None:
     """Answer one question with citations (exit 1 when the corpus has no support)."""
-    settings = load_settings()
+    settings = _settings(verifier)
     turn = app.run_ask(
         question, settings, Window(parse_since(since) if since else None, None), writer=writer
     )
@@ -253,6 +269,72 @@ def corpus_reindex() -> None:
     with RichProgress(err) as progress:
         count = app.reindex(settings, progress)
     out.print(f"re-indexed {count} articles with {settings.embedding_model}")
+
+
+@eval_cli.command("verifier")
+def eval_verifier(
+    dataset: Annotated[Path, typer.Argument(help="AttributionBench or ExpertQA .jsonl file.")],
+    verifier: VerifierOption = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Judge only the first N claims.")] = None,
+) -> None:
+    """Agreement of a verifier with human support labels."""
+    from citebrief.evaldata import read_dataset
+    from citebrief.evaluate import score_verifier
+
+    settings = _settings(verifier)
+    examples = read_dataset(dataset)[:limit]
+    if not examples:
+        raise UsageError(f"{dataset} holds no labelled claims", hint="check the file")
+    chosen = app.make_verifier(settings, make_embeddings(settings))
+    with RichProgress(err) as progress:
+        score = score_verifier(examples, chosen, progress)
+    evalview.print_verifier(out, dataset.name, settings.verifier, score)
+
+
+@eval_cli.command("citations")
+def eval_citations(
+    files: Annotated[
+        list[Path], typer.Argument(help="Briefings (--format json) or answers (--json).")
+    ],
+    verifier: VerifierOption = None,
+    rejudge: Annotated[
+        bool, typer.Option(help="Judge every sentence again instead of reusing its verdict.")
+    ] = False,
+    report_dir: Annotated[
+        Path | None, typer.Option("--report", help="Write citations.md and citations.png here.")
+    ] = None,
+) -> None:
+    """ALCE citation recall and precision, validity, coverage and quote fidelity of saved files."""
+    from citebrief import evaluate
+
+    settings = _settings(verifier)
+    with evaluate.corpus_texts(settings) as texts:
+        items = evaluate.score_files(
+            files,
+            lambda: app.make_verifier(settings, make_embeddings(settings)),
+            article_text=texts,
+            reuse_verdicts=not rejudge,
+        )
+    total = evaluate.totals(items)
+    evalview.print_citations(out, items, total)
+    if report_dir is not None:
+        err.print(f"wrote {evaluate.write_citations_report(items, total, report_dir)}")
+
+
+@eval_cli.command("run")
+def eval_run(
+    suite_file: Annotated[Path, typer.Argument(help="A suite, e.g. evals/offline.toml.")],
+    accept: Annotated[bool, typer.Option(help="Store the results as the new baseline.")] = False,
+) -> None:
+    """Run a suite and compare it with its baseline (exit 1 when a metric dropped)."""
+    from citebrief import evaluate
+
+    suite = evaluate.load_suite(suite_file)
+    with RichProgress(err) as progress:
+        result = evaluate.run_suite(suite, progress)
+    evalview.print_suite(out, result)
+    evaluate.gate(suite, result, accept)
+    out.print("baseline stored" if accept else f"suite {suite.name}: no metric below its baseline")
 
 
 def _print_report(report: IngestReport, as_json: bool, home: str) -> None:

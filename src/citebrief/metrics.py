@@ -146,9 +146,7 @@ def recall_at_k(gold: Sequence[Span], retrieved: Sequence[Span]) -> float:
     ``retrieved`` holds the top k."""
     if not gold:
         return 1.0
-    hit = sum(
-        any(a == ga and s < ge and gs < e for a, s, e in retrieved) for ga, gs, ge in gold
-    )
+    hit = sum(any(a == ga and s < ge and gs < e for a, s, e in retrieved) for ga, gs, ge in gold)
     return hit / len(gold)
 
 

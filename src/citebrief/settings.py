@@ -118,6 +118,17 @@ class Settings(BaseSettings):
     )
     briefings_dir: Path = Field(Path("briefings"), description="Where 'weekly' writes.")
 
+    # --- citation verification -------------------------------------------------------------
+    verifier: Literal["offline", "llm", "lexical"] = Field(
+        "offline",
+        description="Judge of cited sentences: offline (fitted model, CPU), llm (an LLM judge "
+        "through the OpenAI-compatible endpoint, verdicts cached in home) or lexical (word "
+        "overlap, fastest).",
+    )
+    judge_model: str | None = Field(
+        None, description="Chat model of the llm verifier (default: llm_model)."
+    )
+
     # --- LLM ----------------------------------------------------------------------------------
     openai_api_key: str | None = Field(
         None,
