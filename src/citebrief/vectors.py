@@ -34,6 +34,7 @@ class VectorHit:
     text: str
     distance: float
     day: int = 0  # YYYYMMDD of the article
+    vector: np.ndarray[Any, Any] | None = None  # unit vector, when asked for
 
 
 def chroma_client(settings: Settings) -> Any:
@@ -145,21 +146,36 @@ class VectorIndex:
         return self.search_vector(vector, k, where)
 
     def search_vector(
-        self, vector: Sequence[float], k: int = 10, where: dict[str, Any] | None = None
+        self,
+        vector: Sequence[float],
+        k: int = 10,
+        where: dict[str, Any] | None = None,
+        *,
+        with_vectors: bool = False,
     ) -> list[VectorHit]:
+        """The k nearest chunks; ``with_vectors`` also returns their unit vectors (saves the
+        second round trip that ``vectors`` would make for them)."""
+        include = ["documents", "metadatas", "distances"]
+        if with_vectors:
+            include.append("embeddings")
         result = self.collection.query(
-            query_embeddings=[list(vector)],
-            n_results=k,
-            where=where,
-            include=["documents", "metadatas", "distances"],
+            query_embeddings=[list(vector)], n_results=k, where=where, include=include
+        )
+        found = result.get("embeddings") if with_vectors else None
+        arrays = (
+            _unit_rows(np.asarray(found[0], dtype=np.float32))
+            if found is not None and len(found[0])
+            else None
         )
         hits = []
-        for cid, doc, md, dist in zip(
-            result["ids"][0],
-            result["documents"][0],
-            result["metadatas"][0],
-            result["distances"][0],
-            strict=True,
+        for i, (cid, doc, md, dist) in enumerate(
+            zip(
+                result["ids"][0],
+                result["documents"][0],
+                result["metadatas"][0],
+                result["distances"][0],
+                strict=True,
+            )
         ):
             hits.append(
                 VectorHit(
@@ -170,6 +186,7 @@ class VectorIndex:
                     doc,
                     dist,
                     int(md.get("day") or 0),
+                    arrays[i] if arrays is not None else None,
                 )
             )
         return hits
@@ -179,12 +196,13 @@ class VectorIndex:
         if not chunk_ids:
             return {}
         got = self.collection.get(ids=list(chunk_ids), include=["embeddings", "metadatas"])
-        out: dict[str, tuple[str, np.ndarray[Any, Any]]] = {}
-        for cid, vector, meta in zip(got["ids"], got["embeddings"], got["metadatas"], strict=True):
-            array = np.asarray(vector, dtype=np.float32)
-            norm = float(np.linalg.norm(array)) or 1.0
-            out[cid] = (str(meta["article_id"]), array / norm)
-        return out
+        if not len(got["ids"]):
+            return {}
+        arrays = _unit_rows(np.asarray(got["embeddings"], dtype=np.float32))
+        return {
+            cid: (str(meta["article_id"]), arrays[i])
+            for i, (cid, meta) in enumerate(zip(got["ids"], got["metadatas"], strict=True))
+        }
 
     def count(self) -> int:
         return int(self.collection.count())
@@ -201,6 +219,13 @@ class VectorIndex:
 
     def drop(self) -> None:
         self.client.delete_collection(self.name)
+
+
+def _unit_rows(matrix: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    unit: np.ndarray[Any, Any] = matrix / norms
+    return unit
 
 
 def open_index(settings: Settings, embeddings: Embeddings, model: str) -> VectorIndex:
