@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install browser run test lint bench clean
+.PHONY: install browser run test lint eval-gate bench clean
 
 $(STAMP): pyproject.toml
 	python3.11 -m venv $(VENV) 2>/dev/null || python3 -m venv $(VENV)
@@ -35,6 +35,13 @@ lint: $(STAMP)
 # (sockets the SDKs leave to the garbage collector warn at interpreter exit, after the summary)
 test: lint browser
 	PYTHONWARNINGS=ignore::ResourceWarning $(BIN)/pytest
+	$(MAKE) eval-gate
+
+# The evaluation gate: the offline suite (extractive writer, offline verifier, sample corpus)
+# must not fall below evals/baselines/offline.json by more than its epsilon. After an intended
+# change, store new numbers with: $(BIN)/citebrief eval run evals/offline.toml --accept
+eval-gate: $(STAMP)
+	$(BIN)/citebrief eval run evals/offline.toml
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py

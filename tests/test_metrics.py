@@ -8,17 +8,16 @@ import pytest
 
 from citebrief.metrics import (
     Cited,
+    Entails,
     ResponseScore,
     agreement,
     alce,
-    Entails,
     cited_numbers,
     coverage,
     parse_cited,
     quote_fidelity,
     recall_at_k,
     remove_citations,
-    score_response,
     validity,
 )
 from citebrief.metrics import score_response as _score

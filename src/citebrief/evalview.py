@@ -31,7 +31,11 @@ def print_verifier(out: Console, name: str, verifier: str, score: VerifierScore)
 
 
 def print_citations(out: Console, items: Sequence[ItemScore], total: Totals) -> None:
-    table = Table("file", "claim", "cited", "verdict", "recall", "relevant", box=None)
+    table = Table(box=None)
+    table.add_column("file", overflow="fold")
+    table.add_column("claim", overflow="fold", ratio=1)
+    for name in ("cited", "verdict", "recall", "relevant"):
+        table.add_column(name, no_wrap=True)
     for item in items:
         if not item.answered:
             table.add_row(item.name, "(not answered)", "", "", "", "")
