@@ -15,7 +15,7 @@ from citebrief.embeddings import make_embeddings, model_key
 from citebrief.errors import ConfigError, UsageError
 from citebrief.models import Outcome
 from citebrief.settings import load_settings
-from citebrief.store import fts_query
+from citebrief.store import MAX_CLAUSES, fts_query, fts_relaxations
 from citebrief.vectors import VectorIndex, chroma_client
 from tests.conftest import CORPUS, Workspace
 
@@ -44,7 +44,29 @@ def test_keyword_search_ranks_by_bm25(sample: Workspace) -> None:
     best = sample.corpus.get(hits[0].chunk.article_id)
     assert best is not None
     assert "CXMT" in best.title
-    assert [h.score for h in hits] == sorted(h.score for h in hits)
+
+
+def test_keyword_search_puts_chunks_with_more_of_the_terms_first(sample: Workspace) -> None:
+    query = "CXMT HBM3 volume shipments Huawei"
+    hits = sample.corpus.keyword_search(query, k=20)
+    steps = fts_relaxations(query)
+    every = {h.chunk.id for h in sample.corpus._ranked(steps[0], 1000, None, None)}
+    four = {h.chunk.id for h in sample.corpus._ranked(steps[1], 1000, None, None)}
+    in_all = [h.chunk.id in every for h in hits]
+    in_four = [h.chunk.id in four for h in hits]
+    assert len(hits) == 20
+    assert 0 < sum(in_all) < 20  # some chunks hold every term, not twenty of them
+    assert in_all == sorted(in_all, reverse=True)  # those come first
+    assert in_four == sorted(in_four, reverse=True)  # then those with four of the five
+
+
+def test_chunk_owners_give_article_and_day(sample: Workspace) -> None:
+    article = sample.corpus.get(sample.corpus.articles(1)[0]["id"])
+    assert article is not None
+    ids = [c.id for c in sample.corpus.chunks(article.id)]
+    owners = sample.corpus.chunk_owners([*ids, "no-such-chunk"])
+    assert set(owners) == set(ids)
+    assert {owners[i] for i in ids} == {(article.id, article.published or article.fetched_at[:10])}
 
 
 @pytest.mark.parametrize("query", ['"unbalanced', "NEAR(", "a AND OR", "*", "—"])
@@ -54,6 +76,26 @@ def test_keyword_search_survives_fts_syntax_in_queries(sample: Workspace, query:
 
 def test_fts_query_quotes_terms() -> None:
     assert fts_query('Huawei "Ascend" 910C') == '"huawei" OR "ascend" OR "910c"'
+
+
+def test_fts_relaxations_go_from_all_terms_to_any_term() -> None:
+    assert fts_relaxations("the Huawei Ascend 910C") == [
+        '"huawei" AND "ascend" AND "910c"',
+        '("huawei" AND "ascend") OR ("huawei" AND "910c") OR ("ascend" AND "910c")',
+        '"huawei" OR "ascend" OR "910c"',
+    ]
+
+
+def test_fts_relaxations_skip_steps_that_would_be_too_large() -> None:
+    words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima".split()
+    steps = fts_relaxations(" ".join(words))
+    assert steps[0] == " AND ".join(f'"{w}"' for w in words)
+    assert steps[-1] == " OR ".join(f'"{w}"' for w in words)
+    assert all(step.count("(") <= MAX_CLAUSES for step in steps)
+
+
+def test_fts_relaxations_of_only_stopwords_is_empty() -> None:
+    assert fts_relaxations("the of and") == []
 
 
 def test_remove_takes_the_article_out_of_all_three_stores(sample: Workspace) -> None:

@@ -18,7 +18,7 @@ from citebrief import dedup
 from citebrief.errors import CitebriefError
 from citebrief.settings import Settings
 from citebrief.store import Corpus
-from citebrief.vectors import VectorHit, VectorIndex
+from citebrief.vectors import Neighbour, VectorIndex
 
 
 class ThinEvidenceError(CitebriefError):
@@ -78,28 +78,25 @@ def _where(window: Window) -> dict[str, Any] | None:
     return terms[0] if len(terms) == 1 else {"$and": terms}
 
 
-def _dense(index: VectorIndex, vector: list[float], k: int, window: Window) -> list[VectorHit]:
-    """Nearest chunks within the window, with their vectors. Chroma's metadata filter is slow
-    on a large collection, so over-fetch unfiltered and filter here; filter in Chroma only
-    when too few of the nearest chunks fall inside the window."""
-    where = _where(window)
-    if where is None:
-        return index.search_vector(vector, k=k, with_vectors=True)
-    low = int(window.start.strftime("%Y%m%d")) if window.start else 0
-    high = int(window.end.strftime("%Y%m%d")) if window.end else 99999999
-    near = [
-        h for h in index.search_vector(vector, k=k * 4, with_vectors=True) if low <= h.day <= high
-    ]
-    if len(near) >= k:
-        return near[:k]
-    return index.search_vector(vector, k=k, where=where, with_vectors=True)
-
-
-def _embed_and_search(
+def _nearest(
     index: VectorIndex, query: str, k: int, window: Window
-) -> tuple[np.ndarray[Any, Any], list[VectorHit]]:
+) -> tuple[np.ndarray[Any, Any], list[Neighbour]]:
+    """Embed the query and fetch its nearest chunks: k of them, or 4k when a date window
+    will be applied (Chroma's metadata filter is slow on a large collection, so over-fetch
+    unfiltered and filter by the corpus's dates instead)."""
     vector = np.asarray(index.embeddings.embed_query(query), dtype=np.float32)
-    return vector, _dense(index, vector.tolist(), k, window)
+    if window.start is None and window.end is None:
+        return vector, index.nearest(vector.tolist(), k)
+    # most of the 4k will be dropped: fetch the vectors of those kept, later
+    return vector, index.nearest(vector.tolist(), k * 4, with_vectors=False)
+
+
+def _in_window(
+    neighbours: list[Neighbour], owners: dict[str, tuple[str, str]], window: Window
+) -> list[Neighbour]:
+    low = window.start.isoformat() if window.start else ""
+    high = window.end.isoformat() if window.end else "9999"
+    return [n for n in neighbours if n.chunk_id in owners and low <= owners[n.chunk_id][1] <= high]
 
 
 def _settings_used(settings: Settings) -> dict[str, Any]:
@@ -133,14 +130,23 @@ def retrieve(
     # the query embedding and the dense search run beside the keyword search (torch, Chroma
     # and SQLite all release the GIL): the slower of the two sets the pace, not their sum
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="citebrief-dense") as pool:
-        dense_job = pool.submit(_embed_and_search, index, query, settings.dense_k, window)
+        dense_job = pool.submit(_nearest, index, query, settings.dense_k, window)
         keyword = corpus.keyword_search(
             query,
             k=settings.keyword_k,
             start=window.start.isoformat() if window.start else None,
             end=window.end.isoformat() if window.end else None,
         )
-        query_vector, dense = dense_job.result()
+        query_vector, neighbours = dense_job.result()
+    owners = corpus.chunk_owners([n.chunk_id for n in neighbours])
+    dense = _in_window(neighbours, owners, window)[: settings.dense_k]
+    if len(dense) < settings.dense_k and len(neighbours) > settings.dense_k:
+        # a narrow window: few of the nearest chunks are in it, so let Chroma filter
+        neighbours = index.nearest(
+            query_vector.tolist(), settings.dense_k, _where(window), with_vectors=False
+        )
+        owners = corpus.chunk_owners([n.chunk_id for n in neighbours])
+        dense = _in_window(neighbours, owners, window)
     fused: dict[str, float] = {}
     for rank, hit in enumerate(dense):
         fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + settings.dense_weight / (
@@ -154,11 +160,10 @@ def retrieve(
         return Retrieval(query, window, [], 0, 0, _settings_used(settings))
 
     ids = sorted(fused, key=lambda c: -fused[c])
-    vectors = {h.chunk_id: h.vector for h in dense if h.vector is not None}
-    article_of = {h.chunk_id: h.article_id for h in dense}
-    missing = [cid for cid in ids if cid not in vectors]  # keyword-only hits
-    for cid, (owner, vector) in index.vectors(missing).items():
-        vectors[cid], article_of[cid] = vector, owner
+    vectors = {n.chunk_id: n.vector for n in dense if n.vector is not None}
+    article_of = {n.chunk_id: owners[n.chunk_id][0] for n in dense}
+    article_of.update({kw.chunk.id: kw.chunk.article_id for kw in keyword})
+    vectors.update(index.vectors([cid for cid in ids if cid not in vectors]))  # one round trip
     norm = float(np.linalg.norm(query_vector)) or 1.0
     sims = {cid: float(np.dot(vectors[cid], query_vector)) / norm for cid in vectors}
     relevant = [cid for cid in ids if sims.get(cid, -1.0) >= settings.relevance_floor]

@@ -9,9 +9,11 @@ transaction. A process killed at any point therefore leaves work that ``pending_
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -118,13 +120,43 @@ class Duplicate:
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def fts_query(text: str, operator: str = "OR") -> str:
-    """A free-text query as an FTS5 query of quoted terms joined by ``operator``, stopwords
-    dropped (they match most chunks and make ranking slow); no syntax errors are possible."""
-    words = dict.fromkeys(
-        w.lower() for w in _FTS_WORD.findall(text) if len(w) > 1 and w.lower() not in STOPWORDS
+def fts_terms(text: str) -> list[str]:
+    """The words of a free-text query that are worth matching: stopwords dropped (they match
+    most chunks and make ranking slow), duplicates dropped, order kept."""
+    return list(
+        dict.fromkeys(
+            w.lower() for w in _FTS_WORD.findall(text) if len(w) > 1 and w.lower() not in STOPWORDS
+        )
     )
-    return f" {operator} ".join(f'"{w}"' for w in words)
+
+
+def fts_query(text: str, operator: str = "OR") -> str:
+    """A free-text query as an FTS5 query of quoted terms joined by ``operator``; no syntax
+    errors are possible."""
+    return f" {operator} ".join(f'"{w}"' for w in fts_terms(text))
+
+
+MAX_CLAUSES = 40  # "at least m of n terms" queries larger than this go straight to OR
+
+
+def fts_relaxations(text: str) -> list[str]:
+    """FTS5 queries from strict to loose: all terms, then at least n-1 of the n terms, n-2,
+    ... (an OR of ANDs, while that stays small), then any term. A chunk with more of the
+    query's terms comes first; BM25 ranks within each step. Ranking an OR query scores every
+    chunk with any one term (17,000 of 100,000 for a common word), so it comes last."""
+    terms = [f'"{w}"' for w in fts_terms(text)]
+    if not terms:
+        return []
+    steps = [" AND ".join(terms)]
+    for m in range(len(terms) - 1, 1, -1):
+        if math.comb(len(terms), m) > MAX_CLAUSES:
+            break
+        steps.append(
+            " OR ".join(f"({' AND '.join(group)})" for group in itertools.combinations(terms, m))
+        )
+    if len(terms) > 1:
+        steps.append(" OR ".join(terms))
+    return steps
 
 
 class Corpus:
@@ -230,17 +262,15 @@ class Corpus:
         self, query: str, k: int = 20, start: str | None = None, end: str | None = None
     ) -> list[KeywordHit]:
         """BM25-ranked chunks, optionally only of articles dated within [start, end]
-        (ISO dates; the published date, else the fetched date). All terms first; any term
-        when that finds fewer than k."""
-        hits: list[KeywordHit] = []
-        for operator in ("AND", "OR"):
-            match = fts_query(query, operator)
-            if not match:
-                return []
-            hits = self._ranked(match, k, start, end)
+        (ISO dates; the published date, else the fetched date). Chunks with all the terms
+        first, then with fewer (``fts_relaxations``) until k are found."""
+        hits: dict[str, KeywordHit] = {}
+        for match in fts_relaxations(query):
+            for hit in self._ranked(match, k, start, end):
+                hits.setdefault(hit.chunk.id, hit)
             if len(hits) >= k:
                 break
-        return hits
+        return list(hits.values())[:k]
 
     def _ranked(self, match: str, k: int, start: str | None, end: str | None) -> list[KeywordHit]:
         day = "coalesce(nullif(a.published, ''), substr(a.fetched_at, 1, 10))"
@@ -265,6 +295,23 @@ class Corpus:
                 select.format(source=every), (match, start, start, end, end, k)
             ).fetchall()
         return [KeywordHit(ChunkRow(*row[:6]), row[6]) for row in rows]
+
+    def chunk_owners(self, chunk_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Chunk id -> (article id, the article's day as an ISO date: published, else
+        fetched), for the ids that exist."""
+        out: dict[str, tuple[str, str]] = {}
+        ids = list(chunk_ids)
+        for i in range(0, len(ids), 500):  # below SQLite's variable limit
+            part = ids[i : i + 500]
+            rows = self.db.execute(
+                "SELECT c.id, c.article_id,"
+                " coalesce(nullif(a.published, ''), substr(a.fetched_at, 1, 10))"
+                " FROM chunks c JOIN articles a ON a.id = c.article_id"
+                f" WHERE c.id IN ({','.join('?' * len(part))})",
+                part,
+            ).fetchall()
+            out.update({cid: (article, day or "") for cid, article, day in rows})
+        return out
 
     def chunk(self, chunk_id: str) -> ChunkRow | None:
         row = self.db.execute(

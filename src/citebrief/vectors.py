@@ -26,6 +26,13 @@ MODEL_KEY = "citebrief_embedding_model"
 
 
 @dataclass(frozen=True, slots=True)
+class Neighbour:
+    chunk_id: str
+    distance: float
+    vector: np.ndarray[Any, Any] | None  # unit length, when asked for
+
+
+@dataclass(frozen=True, slots=True)
 class VectorHit:
     chunk_id: str
     article_id: str
@@ -34,7 +41,6 @@ class VectorHit:
     text: str
     distance: float
     day: int = 0  # YYYYMMDD of the article
-    vector: np.ndarray[Any, Any] | None = None  # unit vector, when asked for
 
 
 def chroma_client(settings: Settings) -> Any:
@@ -146,36 +152,21 @@ class VectorIndex:
         return self.search_vector(vector, k, where)
 
     def search_vector(
-        self,
-        vector: Sequence[float],
-        k: int = 10,
-        where: dict[str, Any] | None = None,
-        *,
-        with_vectors: bool = False,
+        self, vector: Sequence[float], k: int = 10, where: dict[str, Any] | None = None
     ) -> list[VectorHit]:
-        """The k nearest chunks; ``with_vectors`` also returns their unit vectors (saves the
-        second round trip that ``vectors`` would make for them)."""
-        include = ["documents", "metadatas", "distances"]
-        if with_vectors:
-            include.append("embeddings")
         result = self.collection.query(
-            query_embeddings=[list(vector)], n_results=k, where=where, include=include
-        )
-        found = result.get("embeddings") if with_vectors else None
-        arrays = (
-            _unit_rows(np.asarray(found[0], dtype=np.float32))
-            if found is not None and len(found[0])
-            else None
+            query_embeddings=[list(vector)],
+            n_results=k,
+            where=where,
+            include=["documents", "metadatas", "distances"],
         )
         hits = []
-        for i, (cid, doc, md, dist) in enumerate(
-            zip(
-                result["ids"][0],
-                result["documents"][0],
-                result["metadatas"][0],
-                result["distances"][0],
-                strict=True,
-            )
+        for cid, doc, md, dist in zip(
+            result["ids"][0],
+            result["documents"][0],
+            result["metadatas"][0],
+            result["distances"][0],
+            strict=True,
         ):
             hits.append(
                 VectorHit(
@@ -186,23 +177,48 @@ class VectorIndex:
                     doc,
                     dist,
                     int(md.get("day") or 0),
-                    arrays[i] if arrays is not None else None,
                 )
             )
         return hits
 
-    def vectors(self, chunk_ids: Sequence[str]) -> dict[str, tuple[str, np.ndarray[Any, Any]]]:
-        """Chunk id -> (article id, unit vector) for the ids that exist."""
+    def nearest(
+        self,
+        vector: Sequence[float],
+        k: int,
+        where: dict[str, Any] | None = None,
+        *,
+        with_vectors: bool = True,
+    ) -> list[Neighbour]:
+        """The k nearest chunks, with their unit vectors if asked, and nothing else: reading
+        Chroma's metadata costs most of a query (160 hits at 100k chunks: 9.7 ms with metadata,
+        3.5 ms with vectors, 1.3 ms with distances only), and the corpus knows each chunk's
+        article and date anyway."""
+        include = ["distances", "embeddings"] if with_vectors else ["distances"]
+        result = self.collection.query(
+            query_embeddings=[list(vector)], n_results=k, where=where, include=include
+        )
+        ids = result["ids"][0]
+        if not ids:
+            return []
+        arrays = (
+            _unit_rows(np.asarray(result["embeddings"][0], dtype=np.float32))
+            if with_vectors
+            else None
+        )
+        return [
+            Neighbour(cid, float(distance), arrays[i] if arrays is not None else None)
+            for i, (cid, distance) in enumerate(zip(ids, result["distances"][0], strict=True))
+        ]
+
+    def vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray[Any, Any]]:
+        """Chunk id -> unit vector, for the ids that exist."""
         if not chunk_ids:
             return {}
-        got = self.collection.get(ids=list(chunk_ids), include=["embeddings", "metadatas"])
+        got = self.collection.get(ids=list(chunk_ids), include=["embeddings"])
         if not len(got["ids"]):
             return {}
         arrays = _unit_rows(np.asarray(got["embeddings"], dtype=np.float32))
-        return {
-            cid: (str(meta["article_id"]), arrays[i])
-            for i, (cid, meta) in enumerate(zip(got["ids"], got["metadatas"], strict=True))
-        }
+        return {cid: arrays[i] for i, cid in enumerate(got["ids"])}
 
     def count(self) -> int:
         return int(self.collection.count())
