@@ -181,3 +181,21 @@ def test_unknown_local_model_is_a_config_error(home: Path) -> None:
 def test_invalid_collection_name_is_a_config_error(home: Path) -> None:
     with pytest.raises(ConfigError, match="invalid setting collection"):
         load_settings(collection="x")
+
+
+def test_windowed_keyword_search_equals_filtering_every_match(sample: Workspace) -> None:
+    day = "coalesce(nullif(a.published, ''), substr(a.fetched_at, 1, 10))"
+    days = [r[0] for r in sample.corpus.db.execute(f"SELECT DISTINCT {day} FROM articles a")]
+    brute = (
+        "SELECT c.id FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid"
+        f" JOIN articles a ON a.id = c.article_id WHERE chunks_fts MATCH ?"
+        f" AND {day} >= ? AND {day} <= ? ORDER BY f.rank LIMIT ?"
+    )
+    checked = 0
+    for first in sorted(days):
+        for k in (1, 2, 5):
+            hits = sample.corpus.keyword_search("chips", k=k, start=first, end=first)
+            expected = [r[0] for r in sample.corpus.db.execute(brute, ('"chips"', first, first, k))]
+            assert [h.chunk.id for h in hits] == expected
+            checked += bool(expected)
+    assert checked >= 10  # most days have chips in them

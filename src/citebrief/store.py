@@ -275,26 +275,32 @@ class Corpus:
     def _ranked(self, match: str, k: int, start: str | None, end: str | None) -> list[KeywordHit]:
         day = "coalesce(nullif(a.published, ''), substr(a.fetched_at, 1, 10))"
         select = (
-            "SELECT c.id, c.article_id, c.idx, c.start, c.end, c.text, f.score FROM {source} f"
+            f"SELECT c.id, c.article_id, c.idx, c.start, c.end, c.text, f.score, {day}"
+            " FROM {source} f"
             " JOIN chunks c ON c.rowid = f.rowid JOIN articles a ON a.id = c.article_id"
-            f" WHERE (? IS NULL OR {day} >= ?) AND (? IS NULL OR {day} <= ?)"
-            " ORDER BY f.score LIMIT ?"
+            " {where} ORDER BY f.score LIMIT ?"
         )
-        windowed = start is not None or end is not None
-        # rank inside the FTS index first (cheap), then join and filter the best few
+        # rank inside the FTS index first (cheap), then join the best few
         top = (
             "(SELECT rowid, rank AS score FROM chunks_fts WHERE chunks_fts MATCH ?"
             " ORDER BY rank LIMIT ?)"
         )
-        rows = self.db.execute(
-            select.format(source=top), (match, k * 4 if windowed else k, start, start, end, end, k)
-        ).fetchall()
-        if windowed and len(rows) < k:  # the window is narrow: filter all matches
+        if start is None and end is None:
+            rows = self.db.execute(select.format(source=top, where=""), (match, k, k)).fetchall()
+            return [KeywordHit(ChunkRow(*row[:6]), row[6]) for row in rows]
+        # a date window: filter the best 4k; only when fewer than k of them fall inside it and
+        # there are more matches than those, filter every match (slow for common terms)
+        over = k * 4
+        rows = self.db.execute(select.format(source=top, where=""), (match, over, over)).fetchall()
+        low, high = start or "", end or "9999"
+        inside = [row for row in rows if row[7] and low <= row[7] <= high]
+        if len(inside) < k and len(rows) == over:
             every = "(SELECT rowid, rank AS score FROM chunks_fts WHERE chunks_fts MATCH ?)"
-            rows = self.db.execute(
-                select.format(source=every), (match, start, start, end, end, k)
+            where = f"WHERE {day} >= ? AND {day} <= ?"
+            inside = self.db.execute(
+                select.format(source=every, where=where), (match, low, high, k)
             ).fetchall()
-        return [KeywordHit(ChunkRow(*row[:6]), row[6]) for row in rows]
+        return [KeywordHit(ChunkRow(*row[:6]), row[6]) for row in inside[:k]]
 
     def chunk_owners(self, chunk_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         """Chunk id -> (article id, the article's day as an ISO date: published, else
