@@ -18,7 +18,7 @@ embedded by the real model, inside ``retrieve``, as in use.
 
 Measured, in one process, the model loaded and warmed up first (reported apart):
 
-* briefings: ``build_briefing`` with ``ExtractiveWriter`` and ``LexicalVerifier`` for a few
+* briefings: ``build_briefing`` with ``ExtractiveWriter`` and the default verifier for a few
   topics, all dates and a weekly (7-day) window, each run split into its own ``.timings``
   (retrieval, writing, verification) plus rendering (Markdown, HTML, JSON) timed apart;
 * retrieval: ``retrieve`` over ~100 varied queries at each size, all dates and a 7-day window,
@@ -509,11 +509,13 @@ def measure_briefings(
     chunks: int,
     articles: int,
 ) -> BriefStats:
+    from citebrief.app import make_verifier
     from citebrief.brief import build_briefing
     from citebrief.render import to_html, to_json, to_markdown
     from citebrief.retrieve import ThinEvidenceError, Window
-    from citebrief.verify import LexicalVerifier
     from citebrief.writers import ExtractiveWriter
+
+    verifier = make_verifier(settings, index.embeddings)  # the default: offline
 
     windows = {"all dates": Window(), "7 days": Window(*WEEK)}
     runs = []
@@ -525,7 +527,7 @@ def measure_briefings(
                 corpus=corpus,
                 index=index,
                 writer=ExtractiveWriter(),
-                verifier=LexicalVerifier(),
+                verifier=verifier,
                 settings=settings,
             )
     load_before = os.getloadavg()
@@ -539,7 +541,7 @@ def measure_briefings(
                         corpus=corpus,
                         index=index,
                         writer=ExtractiveWriter(),
-                        verifier=LexicalVerifier(),
+                        verifier=verifier,
                         settings=settings,
                         window=window,
                     )
@@ -803,13 +805,13 @@ def report_markdown(
             HEADING,
             "",
             "Made by `benchmarks/brief.py` (see `benchmarks/README.md`): `build_briefing` with "
-            "the extractive writer and the lexical verifier on a ~5,000-chunk corpus, split "
-            "into its stages, and `retrieve` latency at 10k and 100k chunks next to a bare "
+            "the extractive writer and the default (offline) verifier on a ~5,000-chunk corpus, "
+            "split into its stages, and `retrieve` latency at 10k and 100k chunks next to a bare "
             "Chroma query on the same collection. Real SQLite, real embedded Chroma, the real "
             "local MiniLM for every query; the corpus is the shared news pages and the sample "
             "pages, replicated with word-level variations (see below for how the vectors of the "
-            "copies are made). Targets: a briefing under 3 s; retrieval p95 under 50 ms at "
-            "100k chunks.",
+            "copies are made). Targets: a briefing under 3 s; retrieval p95 under 50 ms at 100k "
+            "chunks.",
             "",
         ]
     kind = "quick" if quick else "full"
