@@ -20,13 +20,12 @@ from rich.console import Console
 
 from citebrief import answer as answers
 from citebrief.answer import Condenser, Conversation, Turn
-from citebrief.app import Workspace, make_writer, workspace, write_atomically
+from citebrief.app import Workspace, make_verifier, make_writer, workspace, write_atomically
 from citebrief.dates import parse_since
 from citebrief.errors import CitebriefError
 from citebrief.retrieve import Window
 from citebrief.settings import Settings
 from citebrief.store import Corpus
-from citebrief.verify import LexicalVerifier
 from citebrief.writers import Writer
 
 COMMANDS = {
@@ -116,7 +115,7 @@ class ChatSession:
                 corpus=ws.corpus,
                 index=ws.index,
                 writer=writer,
-                verifier=LexicalVerifier(),
+                verifier=make_verifier(self.settings, ws.index.embeddings),
                 settings=self.settings,
                 condense=condense,
                 on_token=on_token if getattr(writer, "name", "") == "openai" else None,
