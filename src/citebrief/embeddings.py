@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
@@ -15,7 +16,19 @@ from citebrief.errors import ConfigError
 from citebrief.settings import LOCAL_EMBEDDING_MODEL, Settings
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
     from sentence_transformers import SentenceTransformer
+
+
+@dataclass(frozen=True, slots=True)
+class TokenVectors:
+    """One text's contextual embedding: the unit-length text vector (mean of its tokens), its
+    word pieces (``[CLS]`` and ``[SEP]`` left out) and one unit-length vector per piece."""
+
+    vector: npt.NDArray[np.float32]
+    tokens: list[str]
+    token_vectors: npt.NDArray[np.float32]
 
 
 def model_key(settings: Settings) -> str:
@@ -32,6 +45,7 @@ class LocalEmbeddings(Embeddings):
     def __init__(self, batch_size: int = 64) -> None:
         self.batch_size = batch_size
         self._model: SentenceTransformer | None = None
+        self._quick: Any = None  # int8 copy of the transformer, for embed_tokens
         self._lock = threading.Lock()
 
     @property
@@ -69,6 +83,70 @@ class LocalEmbeddings(Embeddings):
             finally:
                 torch.set_num_threads(threads)
         return [float(v) for v in vector]
+
+    def embed_tokens(self, texts: list[str], max_tokens: int = 64) -> list[TokenVectors]:
+        """Token-level embeddings for scoring (the offline verifier aligns a claim's words with
+        a passage's): at most ``max_tokens`` word pieces a text, on one torch thread, through an
+        int8 copy of the model (about 3x faster on the CPU; vectors within ~0.02 cosine of the
+        float model's). Not for the vector index, which keeps ``embed_documents``."""
+        import torch
+
+        if not texts:
+            return []
+        with self._lock:  # the thread count is process-wide
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)
+            try:
+                if self._model is None:
+                    self._model = load_local_model()
+                if self._quick is None:
+                    self._quick = _quantized(self._model[0].auto_model)
+                batch = self._model.tokenizer(
+                    texts,
+                    padding=True,
+                    truncation=True,
+                    max_length=max_tokens,
+                    return_tensors="pt",
+                )
+                with torch.inference_mode():
+                    hidden = self._quick(**batch).last_hidden_state.numpy()
+            finally:
+                torch.set_num_threads(threads)
+        import numpy as np
+
+        mask = batch["attention_mask"].numpy()
+        result = []
+        for i, ids in enumerate(batch["input_ids"].tolist()):
+            n = int(mask[i].sum())
+            vector = hidden[i, :n].mean(axis=0)
+            pieces = hidden[i, 1 : n - 1]
+            pieces = pieces / np.maximum(np.linalg.norm(pieces, axis=1, keepdims=True), 1e-12)
+            result.append(
+                TokenVectors(
+                    vector=vector / max(float(np.linalg.norm(vector)), 1e-12),
+                    tokens=self._model.tokenizer.convert_ids_to_tokens(ids[1 : n - 1]),
+                    token_vectors=pieces,
+                )
+            )
+        return result
+
+
+def _quantized(transformer: Any) -> Any:
+    """An int8 (dynamically quantised) copy of the transformer's linear layers, or the
+    transformer itself where this torch build cannot quantise."""
+    import warnings
+
+    import torch
+
+    quantize: Any = getattr(torch.ao.quantization, "quantize_dynamic", None)
+    if quantize is None:
+        return transformer
+    try:
+        with warnings.catch_warnings():  # torch marks eager-mode quantisation as deprecated
+            warnings.simplefilter("ignore")
+            return quantize(transformer, {torch.nn.Linear}, dtype=torch.qint8)
+    except (ImportError, RuntimeError):
+        return transformer
 
 
 def load_local_model() -> SentenceTransformer:
