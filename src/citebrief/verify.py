@@ -1,10 +1,11 @@
 """Citation verification: does a passage (or several) support a claim?
 
-A verifier has one method, ``judge(passages, claim) -> Verdict``. ``LexicalVerifier`` is the
-fast offline default: the share of the claim's content words found in the passages (with
-crude stemming), every number in the claim present in the passages, and a negation in the
-claim that the passages do not share. The evaluation work replaces the scoring behind the
-same interface.
+A verifier has one method, ``judge(passages, claim) -> Verdict``. ``LexicalVerifier``: the
+share of the claim's content words found in the passages (with crude stemming), every number in
+the claim present in the passages, and a negation in the claim that the passages do not share.
+``OfflineVerifier``: gradient-boosted trees (stored as data) over lexical features and MiniLM
+alignment between the claim and its best evidence sentence; how it was fitted and how well it
+does is in ``evals/results/verifier-fit.md``.
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ NUMBER_MISSING = FEATURES.index("number_missing")
 MAX_EVIDENCE_CHARS = 20_000  # beyond this the passages are cut before any work (p99 is ~15k)
 MAX_SENTENCE_WORDS = 60  # longer "sentences" (lists, tables) are cut into windows
 MAX_SENTENCE_CHARS = 400
-EMBED_TOKENS = 64  # word pieces embedded per text
+EMBED_TOKENS = 48  # word pieces embedded per text
 HEDGES = frozenset(
     "can may might could often some several various many generally typically usually such "
     "example including include includes important".split()
