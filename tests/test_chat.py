@@ -17,6 +17,7 @@ import io
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -705,6 +706,13 @@ def asked(cli_home: Path) -> Iterator[dict[str, Background]]:
             job.stop()
 
 
+def _interruptible() -> None:
+    """Ctrl-C as at a person's terminal. A test run started in the background by a
+    non-interactive shell (``make test &``, nohup) ignores SIGINT, and a child inherits that:
+    Python would then never raise KeyboardInterrupt in the chat."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Terminal:
     """``citebrief chat ARGS`` in a pseudo-terminal; ``transcript`` is all it ever showed."""
 
@@ -719,6 +727,7 @@ class Terminal:
             codec_errors="replace",
             timeout=STEP,
             dimensions=(50, 200),
+            preexec_fn=_interruptible,
         )
         self.child.logfile_read = self.transcript
 
