@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -173,6 +174,27 @@ def test_eval_verifier_reads_both_formats(tmp_path: Path) -> None:
     limited = run(tmp_path / "home", "eval", "verifier", str(data), "--verifier", "lexical",
                   "--limit", "1")  # fmt: skip
     assert "1 claims" in limited.stdout
+
+
+def test_verifier_timing_leaves_the_first_call_out() -> None:
+    from citebrief.evaldata import Example
+    from citebrief.verify import Label, Verdict
+
+    class SlowStart:
+        calls = 0
+
+        def judge(self, passages: Any, claim: str) -> Verdict:
+            SlowStart.calls += 1
+            if SlowStart.calls == 1:
+                time.sleep(0.3)  # loading a model
+            return Verdict(Label.SUPPORTED, 1.0, "")
+
+    examples = [Example(f"claim {i}", [ALPHA], True, "toy") for i in range(20)]
+    score = evaluate.score_verifier(examples, SlowStart())
+    assert SlowStart.calls == 21  # one warm-up, then every example
+    assert score.warm_up_s >= 0.3
+    assert score.ms_per_claim < 10  # 300 ms over 20 claims would be 15 ms each
+    assert score.agreement.n == 20
 
 
 @pytest.mark.parametrize(

@@ -385,29 +385,47 @@ def write_citations_report(items: Sequence[ItemScore], total: Totals, folder: Pa
 @dataclass(slots=True)
 class VerifierScore:
     agreement: Agreement
-    ms_per_claim: float
+    ms_per_claim: float  # mean
     sources: dict[str, int]
+    ms_p50: float = 0.0
+    ms_p95: float = 0.0
+    warm_up_s: float = 0.0  # the first judgement (loading a model), not in the per-claim times
 
 
 def score_verifier(
     examples: Sequence[Example], verifier: Verifier, progress: Progress | None = None
 ) -> VerifierScore:
+    """Judge every example; time each judgement. One judgement of the first example comes
+    first and is timed apart: it loads whatever the verifier needs (a model, a client)."""
     progress = progress or NoProgress()
     progress.stage("judge", len(examples))
-    predicted = []
-    started = time.perf_counter()
+    warm_up = 0.0
+    if examples:
+        started = time.perf_counter()
+        verifier.judge(examples[0].passages, examples[0].claim)
+        warm_up = time.perf_counter() - started
+    predicted, times = [], []
     for example in examples:
+        started = time.perf_counter()
         verdict = verifier.judge(example.passages, example.claim)
+        times.append(time.perf_counter() - started)
         predicted.append(verdict.label is Label.SUPPORTED)
         progress.advance("judge")
-    elapsed = time.perf_counter() - started
     sources: dict[str, int] = {}
     for example in examples:
         sources[example.source] = sources.get(example.source, 0) + 1
+    ordered = sorted(times)
+
+    def ms_at(q: float) -> float:
+        return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
     return VerifierScore(
         metrics.agreement(predicted, [e.supported for e in examples]),
-        1000 * elapsed / len(examples) if examples else 0.0,
+        1000 * sum(times) / len(times) if times else 0.0,
         sources,
+        ms_p50=ms_at(0.5),
+        ms_p95=ms_at(0.95),
+        warm_up_s=warm_up,
     )
 
 

@@ -19,7 +19,11 @@ def print_verifier(out: Console, name: str, verifier: str, score: VerifierScore)
     table.add_row("balanced accuracy", f"{a.balanced_accuracy:.3f}")
     table.add_row("macro-F1", f"{a.macro_f1:.3f}")
     table.add_row("Cohen's kappa", f"{a.kappa:.3f}")
-    table.add_row("ms per claim", f"{score.ms_per_claim:.1f}")
+    table.add_row(
+        "ms per claim",
+        f"mean {score.ms_per_claim:.1f}, median {score.ms_p50:.1f}, p95 {score.ms_p95:.1f} "
+        f"(first call {score.warm_up_s:.1f} s, not counted)",
+    )
     out.print(table)
     matrix = Table(title="confusion matrix (rows: human label)", box=None)
     matrix.add_column("")
