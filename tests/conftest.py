@@ -6,7 +6,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import math
+import os
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +25,7 @@ from citebrief.models import IngestReport
 from citebrief.settings import Settings, load_settings
 from citebrief.store import Corpus
 from citebrief.vectors import VectorIndex, chroma_client
+from tests.openai_server import ChatServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -214,3 +218,28 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         gc.collect()
+
+
+@pytest.fixture
+def chat() -> Iterator[ChatServer]:
+    """The scripted OpenAI-compatible chat server on 127.0.0.1."""
+    server = ChatServer().start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def run_cli(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``citebrief ARGS`` as a user runs it, with ``home`` as CITEBRIEF_HOME and its parent as
+    the working folder; the developer's own OpenAI settings are left out, ``env`` added."""
+    full = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
+    full.update(CITEBRIEF_HOME=str(home), COLUMNS="200", **env)
+    return subprocess.run(
+        [sys.executable, "-m", "citebrief", *args],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=home.parent,
+    )

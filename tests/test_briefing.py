@@ -4,10 +4,8 @@ holds, retrieval respects its window and caps, thin evidence writes nothing."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +17,7 @@ from citebrief.render import to_html, to_json, to_markdown
 from citebrief.retrieve import ThinEvidenceError, Window, retrieve
 from citebrief.verify import Label, LexicalVerifier
 from citebrief.writers import ExtractiveWriter, sentences_of
-from tests.conftest import CORPUS, Workspace
+from tests.conftest import CORPUS, Workspace, run_cli
 
 SAMPLE_WINDOW = Window(date(2026, 11, 9), date(2026, 11, 22))
 
@@ -216,19 +214,8 @@ def test_rendering_a_prompt_with_wrong_variables_fails() -> None:
 
 @pytest.mark.slow
 def test_weekly_writes_three_formats_per_topic_and_exits_by_outcome(tmp_path: Path) -> None:
-    env = {**os.environ, "CITEBRIEF_HOME": str(tmp_path / "home")}
-    env.pop("OPENAI_API_KEY", None)
-    env.pop("OPENAI_BASE_URL", None)
-
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "citebrief", *args],
-            env=env,
-            text=True,
-            capture_output=True,
-            timeout=600,
-            cwd=tmp_path,
-        )
+        return run_cli(tmp_path / "home", *args)
 
     assert cli("ingest", str(CORPUS / "sources.txt")).returncode == 0
     done = cli("weekly", "--topics", str(CORPUS / "topics.txt"), "--as-of", "2026-11-22")

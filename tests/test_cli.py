@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from citebrief.errors import ConfigError
 from citebrief.settings import load_settings
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, run_cli
 
 pytestmark = pytest.mark.slow
 
 
-def run(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "CITEBRIEF_HOME": str(home), **env}
-    return subprocess.run(
-        [sys.executable, "-m", "citebrief", *args],
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=home.parent,
-    )
+run = run_cli
 
 
 def test_ingest_sample_corpus_then_manage_it(tmp_path: Path) -> None:

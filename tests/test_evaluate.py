@@ -5,10 +5,7 @@ data set formats, a tiny suite against its baseline (pass, injected drop, --acce
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -18,25 +15,14 @@ import pytest
 from citebrief import evaluate
 from citebrief.errors import ConfigError, UsageError
 from citebrief.verify import LexicalVerifier
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, run_cli
 
 ALPHA = "Nvidia will remit 15 percent of licensed China revenue to the U.S. government."
 BETA = "CXMT began volume shipments of HBM3 stacks to domestic customers on Thursday."
 GAMMA = "SK Hynix shares closed up 2.1 percent in Seoul before the announcement."
 
 
-def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CITEBRIEF_HOME": str(home), "COLUMNS": "200"}
-    env.pop("OPENAI_API_KEY", None)
-    env.pop("OPENAI_BASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "citebrief", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=home.parent,
-    )
+run = run_cli
 
 
 def source(number: int, quote: str) -> dict[str, Any]:

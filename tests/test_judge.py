@@ -5,7 +5,6 @@ one repair, faults become one-line errors."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,15 +21,6 @@ pytestmark = pytest.mark.timeout(60)
 
 PASSAGES = ["Nvidia said it would remit 15 percent of its licensed China revenue."]
 CLAIM = "Nvidia remits 15 percent of its licensed China revenue."
-
-
-@pytest.fixture
-def chat() -> Iterator[ChatServer]:
-    server = ChatServer().start()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture

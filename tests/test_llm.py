@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -67,15 +67,6 @@ VALID = {
 
 
 # --- fixtures and helpers -----------------------------------------------------------------------
-@pytest.fixture
-def chat() -> Iterator[ChatServer]:
-    server = ChatServer().start()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
 @pytest.fixture
 def llm(home: Path, chat: ChatServer) -> Callable[..., Settings]:
     """Settings pointing at the test server; keyword arguments override (llm_timeout, ...)."""

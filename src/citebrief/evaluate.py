@@ -34,7 +34,7 @@ from citebrief.errors import EXIT_SOME_FAILED, CitebriefError, ConfigError, Usag
 from citebrief.evaldata import Example
 from citebrief.ingest import NoProgress, Progress
 from citebrief.metrics import Agreement, Cited, ResponseScore
-from citebrief.retrieve import Window
+from citebrief.retrieve import RETRIEVAL_SETTINGS, Window
 from citebrief.settings import Settings
 from citebrief.verify import Label, Verifier
 
@@ -48,17 +48,7 @@ PINNED = (
     "chunk_overlap",
     "embedding_provider",
     "embedding_model",
-    "dense_k",
-    "keyword_k",
-    "rrf_k",
-    "dense_weight",
-    "keyword_weight",
-    "mmr_lambda",
-    "max_passages",
-    "max_per_article",
-    "relevance_floor",
-    "min_passages",
-    "min_articles",
+    *RETRIEVAL_SETTINGS,
     "collapse_similarity",
     "collection",
 )

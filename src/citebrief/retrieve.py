@@ -99,21 +99,24 @@ def _in_window(
     return [n for n in neighbours if n.chunk_id in owners and low <= owners[n.chunk_id][1] <= high]
 
 
+# the settings that shape a retrieval (recorded with every briefing)
+RETRIEVAL_SETTINGS = (
+    "dense_k",
+    "keyword_k",
+    "rrf_k",
+    "dense_weight",
+    "keyword_weight",
+    "mmr_lambda",
+    "max_passages",
+    "max_per_article",
+    "relevance_floor",
+    "min_passages",
+    "min_articles",
+)
+
+
 def _settings_used(settings: Settings) -> dict[str, Any]:
-    names = (
-        "dense_k",
-        "keyword_k",
-        "rrf_k",
-        "dense_weight",
-        "keyword_weight",
-        "mmr_lambda",
-        "max_passages",
-        "max_per_article",
-        "relevance_floor",
-        "min_passages",
-        "min_articles",
-    )
-    return {name: getattr(settings, name) for name in names}
+    return {name: getattr(settings, name) for name in RETRIEVAL_SETTINGS}
 
 
 def retrieve(
