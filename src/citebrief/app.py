@@ -121,9 +121,7 @@ def make_verifier(settings: Settings, embeddings: Any) -> Verifier:
         from citebrief.judge import LLMVerifier
 
         return LLMVerifier(settings)
-    raise UsageError(
-        f"unknown verifier {settings.verifier!r}", hint="use --verifier offline, llm or lexical"
-    )
+    raise _unknown_verifier(settings.verifier)
 
 
 def with_verifier(settings: Settings, verifier: str | None) -> Settings:
@@ -131,10 +129,12 @@ def with_verifier(settings: Settings, verifier: str | None) -> Settings:
     if verifier is None:
         return settings
     if verifier not in VERIFIERS:
-        raise UsageError(
-            f"unknown verifier {verifier!r}", hint="use --verifier offline, llm or lexical"
-        )
+        raise _unknown_verifier(verifier)
     return settings.model_copy(update={"verifier": verifier})
+
+
+def _unknown_verifier(name: str) -> UsageError:
+    return UsageError(f"unknown verifier {name!r}", hint="use --verifier offline, llm or lexical")
 
 
 VERIFIERS = ("offline", "llm", "lexical")

@@ -26,6 +26,7 @@ from citebrief.errors import CitebriefError
 from citebrief.retrieve import Window
 from citebrief.settings import Settings
 from citebrief.store import Corpus
+from citebrief.verify import Verifier
 from citebrief.writers import Writer
 
 COMMANDS = {
@@ -63,6 +64,7 @@ class ChatSession:
     console: Console
     writer_name: str | None = None
     conversation: Conversation | None = None
+    verifier: Verifier | None = None  # made on the first question, kept for the session
 
     def run(self, read: Callable[[str], str] = input) -> int:
         save_history = _setup_readline(self.settings.home / "chat_history")
@@ -99,6 +101,11 @@ class ChatSession:
             finally:
                 save_history()
 
+    def _verifier(self, ws: Workspace) -> Verifier:
+        if self.verifier is None:
+            self.verifier = make_verifier(self.settings, ws.index.embeddings)
+        return self.verifier
+
     def ask(self, question: str, ws: Workspace, writer: Writer, condense: Condenser) -> None:
         assert self.conversation is not None
         streamed = False
@@ -115,7 +122,7 @@ class ChatSession:
                 corpus=ws.corpus,
                 index=ws.index,
                 writer=writer,
-                verifier=make_verifier(self.settings, ws.index.embeddings),
+                verifier=self._verifier(ws),
                 settings=self.settings,
                 condense=condense,
                 on_token=on_token if getattr(writer, "name", "") == "openai" else None,
