@@ -214,6 +214,25 @@ def test_a_suite_without_corpus_is_a_config_error(tmp_path: Path) -> None:
         evaluate.load_suite(suite)
 
 
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('topics_file = "missing.txt"', "cannot read the topics file"),
+        ('questions = "missing.jsonl"', "cannot read the questions"),
+    ],
+)
+def test_a_suite_naming_a_missing_file_is_a_config_error(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    suite = tmp_path / "suite.toml"
+    suite.write_text(f'corpus = "pages"\n{line}\n', encoding="utf-8")
+    result = run(tmp_path / "home", "eval", "run", str(suite))
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "relative to the suite file" in result.stderr
+    assert result.stderr.count("\n") == 1  # one line, no traceback
+
+
 # --- a tiny suite, end to end ------------------------------------------------------------------
 PAGES = [
     "wire-asia-service-2026-11-19-nvidia-q3-china-revenue.html",

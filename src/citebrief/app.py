@@ -183,14 +183,14 @@ def render(briefing: Briefing, fmt: str) -> str:
     return renderers[fmt](briefing)
 
 
-def read_topics(path: Path) -> list[str]:
+def read_topics(
+    path: Path, hint: str = "pass --topics FILE or set CITEBRIEF_TOPICS_FILE"
+) -> list[str]:
+    """One topic a line; blank lines and # comments skipped."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise ConfigError(
-            f"cannot read the topics file {path}: {exc.strerror}",
-            hint="pass --topics FILE or set CITEBRIEF_TOPICS_FILE",
-        ) from exc
+        raise ConfigError(f"cannot read the topics file {path}: {exc.strerror}", hint=hint) from exc
     topics = [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
     if not topics:
         raise ConfigError(f"the topics file {path} lists no topics", hint="one topic per line")

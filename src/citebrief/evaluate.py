@@ -452,6 +452,9 @@ class Suite:
         return self.path.parent / "results"
 
 
+RELATIVE = "paths in a suite file are relative to the suite file"
+
+
 def load_suite(path: Path) -> Suite:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -468,7 +471,9 @@ def load_suite(path: Path) -> Suite:
         sources = [str((base / s).resolve()) for s in _strings(data.get("corpus"), "corpus")]
         topics = _strings(data.get("topics", []), "topics")
         if isinstance(data.get("topics_file"), str):
-            topics += read_lines(base / data["topics_file"])
+            from citebrief.app import read_topics
+
+            topics += read_topics(base / data["topics_file"], hint=RELATIVE)
         questions = (
             read_questions(base / data["questions"])
             if isinstance(data.get("questions"), str)
@@ -509,15 +514,16 @@ def _strings(value: object, name: str) -> list[str]:
     raise TypeError(f"'{name}' must be a string or a list of strings")
 
 
-def read_lines(path: Path) -> list[str]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
-
-
 def read_questions(path: Path) -> list[Question]:
     """``{"id", "question", "article", "passage"}`` per line; article and passage optional."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the questions {path}: {exc.strerror}", hint=RELATIVE
+        ) from exc
     out = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
