@@ -381,7 +381,7 @@ def test_every_citation_links_to_its_source(
 
 # --- 4. the popover shows the cited passage -----------------------------------------------------
 POPS = """() => [...document.querySelectorAll('a.cite')].map(a => {
-  const p = a.querySelector('span.pop'), r = p.getBoundingClientRect();
+  const p = a.nextElementSibling, r = p.getBoundingClientRect();
   return {n: a.dataset.source, display: getComputedStyle(p).display, w: r.width, h: r.height};
 })"""
 
@@ -389,7 +389,8 @@ POPS = """() => [...document.querySelectorAll('a.cite')].map(a => {
 def check_only_open(page: Page, index: int, briefing: Briefing) -> None:
     cite = page.locator("a.cite").nth(index)
     n = int(cite.get_attribute("data-source") or 0)
-    pop = cite.locator("span.pop")
+    pop = page.locator(f"#{cite.get_attribute('aria-describedby')}")
+    assert pop.get_attribute("class") == "pop"
     assert pop.is_visible(), f"the popover of [{n}] is not shown"
     box = pop.bounding_box()
     assert box is not None
@@ -462,8 +463,43 @@ def test_popover_on_keyboard_focus_shows_the_quote(
     opened.assert_clean()
 
 
+A11Y = """(i) => {
+  const a = document.querySelectorAll('a.cite')[i];
+  a.focus();
+  const p = document.getElementById(a.getAttribute('aria-describedby'));
+  return {text: a.textContent, label: a.getAttribute('aria-label'), n: a.dataset.source,
+          inLink: a.contains(p), shown: getComputedStyle(p).display, role: p.getAttribute('role'),
+          quote: p.textContent};
+}"""
+
+
+def test_a_screen_reader_hears_the_source_number_and_the_quote_once(
+    briefing: Briefing, page_html: str, open_html: Open
+) -> None:
+    """The popover is the link's description, not part of its name: a focused [n] is announced
+    as "Source n", then the quoted passage, once (a popover inside the link would make the
+    quote the link's name as soon as focus shows it)."""
+    opened = open_html(page_html, viewport=DESKTOP, scale=1)
+    page = opened.page
+    park_mouse(page)
+    for index in first_cites(page).values():
+        state = page.evaluate(A11Y, index)
+        n = state["n"]
+        assert state["text"] == f"[{n}]"
+        assert state["label"] == f"Source {n}"
+        assert not state["inLink"]
+        assert state["shown"] == "block"
+        assert state["role"] == "tooltip"
+        assert norm(state["quote"]) == quote_of(briefing, int(n))
+        # the accessible name as the browser computes it
+        named = page.get_by_role("link", name=f"Source {n}", exact=True)
+        assert named.count() >= 1
+        assert norm(named.first.get_attribute("aria-describedby") or "")
+    opened.assert_clean()
+
+
 FITS = """(i) => {
-  const a = document.querySelectorAll('a.cite')[i], p = a.querySelector('span.pop');
+  const a = document.querySelectorAll('a.cite')[i], p = a.nextElementSibling;
   a.focus();
   const r = p.getBoundingClientRect();
   return {n: a.dataset.source, left: r.left, right: r.right, top: r.top + scrollY,
@@ -620,7 +656,7 @@ def test_article_text_is_escaped(open_html: Open) -> None:
     assert page.locator("#src-1 blockquote").text_content() == norm(b.sources[0].quote)
     cite = page.locator("a.cite").first
     cite.hover()
-    assert cite.locator("span.pop").text_content() == norm(b.sources[0].quote)
+    assert page.locator("a.cite + span.pop").first.text_content() == norm(b.sources[0].quote)
     assert opened.dialogs == [], "a script from the article text ran"
     opened.assert_clean()
     # the dialog listener does catch a script's alert

@@ -98,7 +98,7 @@ a.cite:focus{outline:2px solid var(--accent);border-radius:3px}
 .pop{display:none;position:absolute;left:0;right:0;margin-top:.5em;background:#202124;color:#fff;font-size:.85rem;line-height:1.4;
 padding:.6rem .7rem;border-radius:8px;z-index:10;white-space:normal;text-align:left;
 box-shadow:0 4px 16px rgba(0,0,0,.25)}
-a.cite:hover .pop,a.cite:focus .pop{display:block}
+.cite-wrap:hover .pop,a.cite:focus+.pop{display:block}
 .flagged{text-decoration:underline wavy var(--warn);text-underline-offset:3px}
 .flag{color:var(--warn);font-size:.8rem;font-weight:600}
 ol.sources{padding-left:1.4rem}ol.sources li{margin:.6rem 0}
@@ -111,9 +111,12 @@ font-size:.9rem}.report{color:var(--muted);font-size:.9rem}
 
 def _html_sentence(s: Sentence, quotes: dict[int, str]) -> str:
     cites = "".join(
-        f'<a class="cite" href="#src-{n}" data-source="{n}" aria-describedby="pop-{id(s)}-{n}">'
-        f'[{n}]<span class="pop" role="tooltip" id="pop-{id(s)}-{n}">'
-        f"{html.escape(quotes.get(n, ''))}</span></a>"
+        # the popover is the link's sibling, not its content: a screen reader names the link
+        # "Source n" and reads the quote once, as its description
+        f'<span class="cite-wrap"><a class="cite" href="#src-{n}" data-source="{n}" '
+        f'aria-label="Source {n}" aria-describedby="pop-{id(s)}-{n}">[{n}]</a>'
+        f'<span class="pop" role="tooltip" id="pop-{id(s)}-{n}">'
+        f"{html.escape(quotes.get(n, ''))}</span></span>"
         for n in s.citations
     )
     text = html.escape(s.text)
