@@ -17,7 +17,7 @@ used. Protocol:
   an inner grouped 3-fold split (maximising balanced accuracy); the held-out fold is used only
   for scoring. 5 folds, repeated with 3 shuffles; the report gives the mean and the range.
 Model: gradient-boosted trees (sklearn HistGradientBoostingClassifier, class-balanced, small
-trees), exported as plain lists that ``citebrief.verify.tree_ensemble_score`` walks.
+trees), exported as plain lists that ``citebrief.verify.offline.tree_ensemble_score`` walks.
 """
 
 from __future__ import annotations
@@ -41,11 +41,13 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
-import citebrief.verify as verify
-from citebrief.embeddings import LocalEmbeddings
-from citebrief.evaldata import Example, read_dataset
-from citebrief.metrics import Agreement, agreement
-from citebrief.verify import (
+import citebrief.text
+import citebrief.verify.lexical
+import citebrief.verify.offline as verify
+from citebrief.corpus.embeddings import LocalEmbeddings
+from citebrief.evaluation.datasets import Example, read_dataset
+from citebrief.evaluation.metrics import Agreement, agreement
+from citebrief.verify.offline import (
     FEATURES,
     NUMBER_MISSING,
     OfflineVerifier,
@@ -85,7 +87,8 @@ def load() -> list[tuple[str, Example]]:
 def featurise(examples: list[Example]) -> np.ndarray:
     """Feature rows from the verifier's own code; cached by a digest of that code and data."""
     digest = hashlib.sha256()
-    digest.update(Path(verify.__file__).read_bytes())
+    for module in (verify, citebrief.text, citebrief.verify.lexical):  # the feature code
+        digest.update(Path(module.__file__ or "").read_bytes())
     for e in examples:
         digest.update((e.claim + "\x00".join(e.passages)).encode())
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -324,7 +327,7 @@ def write_report(
         "Gradient-boosted trees (sklearn `HistGradientBoostingClassifier`, class-balanced, "
         + ", ".join(f"{k}={v}" for k, v in TREES.items())
         + "), stored as plain lists in `src/citebrief/data/verifier.json` and walked in pure "
-        "Python by `citebrief.verify.tree_ensemble_score`. Features (`citebrief.verify.FEATURES`):",
+        "Python by `citebrief.verify.offline.tree_ensemble_score`. Features (`citebrief.verify.offline.FEATURES`):",
         "",
         "- lexical: " + ", ".join(LEXICAL) + ";",
         "- MiniLM (all-MiniLM-L6-v2, int8 copy, one torch thread, "

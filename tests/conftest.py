@@ -19,12 +19,9 @@ from pathlib import Path
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from citebrief.fetch import Fetcher
-from citebrief.ingest import ingest
-from citebrief.models import IngestReport
+from citebrief.corpus.vectors import VectorIndex, chroma_client
 from citebrief.settings import Settings, load_settings
-from citebrief.store import Corpus
-from citebrief.vectors import VectorIndex, chroma_client
+from citebrief.workspace import Workspace
 from tests.openai_server import ChatServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,37 +68,21 @@ def settings(home: Path) -> Settings:
     return load_settings()
 
 
-@dataclass
-class Workspace:
-    """Real SQLite and real embedded Chroma in the test's home, with hashed embeddings."""
-
-    settings: Settings
-    corpus: Corpus
-    index: VectorIndex
-
-    def ingest(self, sources: list[str], **kwargs: object) -> IngestReport:
-        fetcher = Fetcher(self.settings)
-        try:
-            return ingest(
-                [str(s) for s in sources],
-                settings=self.settings,
-                corpus=self.corpus,
-                index=self.index,
-                fetcher=fetcher,
-                **kwargs,  # type: ignore[arg-type]
-            )
-        finally:
-            fetcher.close()
+def hashed_workspace(settings: Settings, **kwargs: object) -> Workspace:
+    """A real workspace (real SQLite, real embedded Chroma in the test's home) whose vectors
+    come from ``HashEmbeddings``."""
+    embeddings = HashEmbeddings()
+    index = VectorIndex(chroma_client(settings), settings.index.collection, embeddings, "test:hash")
+    return Workspace(settings, index=index, embeddings=embeddings, **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.fixture
 def workspace(settings: Settings) -> Iterator[Workspace]:
-    corpus = Corpus(settings.db_path)
-    index = VectorIndex(chroma_client(settings), settings.collection, HashEmbeddings(), "test:hash")
+    ws = hashed_workspace(settings)
     try:
-        yield Workspace(settings, corpus, index)
+        yield ws
     finally:
-        corpus.close()
+        ws.close()
 
 
 # --- a scripted HTTP server on 127.0.0.1 ----------------------------------------------------------

@@ -1,9 +1,27 @@
-"""Plain data passed between the pure core and the edges."""
+"""Records that several stages share, and the interfaces of the stages.
+
+Plain dataclasses and protocols: nothing here imports an edge (no SQLite, Chroma, HTTP or LLM
+SDK), so every stage can use them without reaching the others.
+
+    sources -> Fetched -> Extracted -> Article + Span      (ingest)
+    Article -> Chunk                                        (corpus)
+    Window, query -> Passage (in a Retrieval)               (brief: retrieve, rank)
+    BriefingRequest | AnswerRequest -> Draft                (brief: Writer)
+    passages, claim -> Verdict                              (verify: Verifier)
+    Draft + verdicts -> Briefing (Takeaway, Sentence, Source, Report)   (brief: assemble)
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
 from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+from citebrief.text import article_day
+
+# --- ingest -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,16 +51,6 @@ class Extracted:
     sample: bool = False  # the page marks itself as sample content
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A chunk of an article: ``article_text[start:end] == text``."""
-
-    index: int
-    start: int
-    end: int
-    text: str
-
-
 @dataclass(slots=True)
 class Article:
     id: str
@@ -60,6 +68,11 @@ class Article:
     source: str = ""  # the SOURCE argument it came from
     sample: bool = False
     minhash: bytes = b""
+
+    @property
+    def day(self) -> str:
+        """The day it belongs to: published, else fetched (ISO date, or "")."""
+        return article_day(self.published, self.fetched_at)
 
 
 class Outcome(StrEnum):
@@ -94,3 +107,297 @@ class IngestReport:
     @property
     def failed(self) -> list[ItemResult]:
         return [item for item in self.items if item.outcome is Outcome.FAILED]
+
+
+# --- corpus -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A piece of an article cut by the chunker: ``article_text[start:end] == text``."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A stored passage of an article, with the id its vector is kept under."""
+
+    id: str
+    article_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+# --- retrieval ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The days a briefing or answer may draw on (both ends included; None: open)."""
+
+    start: date | None = None
+    end: date | None = None
+
+    def label(self) -> str:
+        if self.start and self.end:
+            return f"{self.start.isoformat()} to {self.end.isoformat()}"
+        if self.start:
+            return f"since {self.start.isoformat()}"
+        if self.end:
+            return f"until {self.end.isoformat()}"
+        return "all dates"
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+        }
+
+
+ALL_DATES = Window()
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A retrieved chunk under the opaque key (S1, S2, ...) the writer cites."""
+
+    key: str
+    chunk_id: str
+    article_id: str
+    start: int
+    end: int
+    text: str
+    score: float  # fused score
+    similarity: float  # cosine similarity to the query
+    title: str
+    site_name: str
+    published: str  # the article's day
+    url: str
+
+
+@dataclass(slots=True)
+class Retrieval:
+    query: str
+    window: Window
+    passages: list[Passage]
+    candidates: int  # after fusion, before the floor
+    relevant: int  # above the relevance floor
+    settings: dict[str, Any] = field(default_factory=dict)
+    vectors: dict[str, Any] = field(default_factory=dict, repr=False)  # key -> unit vector
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BriefingRequest:
+    """Write ``takeaways`` takeaways on ``topic`` from the passages."""
+
+    topic: str
+    window: Window
+    passages: list[Passage]
+    takeaways: int = 3
+    vectors: dict[str, Any] = field(default_factory=dict, repr=False)  # passage key -> vector
+    today: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRequest:
+    """Answer ``question`` in a few cited sentences from the passages."""
+
+    question: str
+    window: Window
+    passages: list[Passage]
+    today: str = ""
+
+
+@dataclass(slots=True)
+class DraftSentence:
+    text: str
+    keys: list[str]
+
+
+@dataclass(slots=True)
+class DraftTakeaway:
+    headline: str
+    sentences: list[DraftSentence]
+
+
+@dataclass(slots=True)
+class Draft:
+    takeaways: list[DraftTakeaway]
+    writer: str
+    model: str = ""
+    usage: dict[str, int] = field(default_factory=dict)
+
+
+OnToken = Callable[[str], None]
+
+
+class Writer(Protocol):
+    """Turns passages into a draft whose sentences cite passage keys."""
+
+    name: str
+
+    def write_briefing(self, request: BriefingRequest) -> Draft: ...
+
+    def write_answer(self, request: AnswerRequest) -> Draft: ...
+
+
+@runtime_checkable
+class StreamingWriter(Protocol):
+    """A writer that can also show an answer's words as they are written."""
+
+    def stream_answer(self, request: AnswerRequest, on_token: OnToken) -> Draft: ...
+
+
+# --- verification -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    label: Label
+    score: float  # 0..1, higher is better supported
+    reason: str = ""
+
+
+class Label(StrEnum):
+    """How far the evidence supports a claim."""
+
+    SUPPORTED = "supported"
+    PARTIAL = "partial"
+    UNSUPPORTED = "unsupported"
+
+
+class Verifier(Protocol):
+    """Does the evidence (one passage or several, jointly) support the claim?"""
+
+    def judge(self, passages: Sequence[str], claim: str) -> Verdict: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Desk:
+    """Who writes a briefing or an answer, and who checks its sentences against the sources."""
+
+    writer: Writer
+    verifier: Verifier
+
+
+# --- briefings ----------------------------------------------------------------------------------
+BRIEFING_SCHEMA = "citebrief.briefing/1"
+
+
+@dataclass(slots=True)
+class Sentence:
+    text: str
+    citations: list[int]  # final numbers
+    verdict: str  # supported | partial | unsupported
+    score: float
+    flagged: bool = False
+    recited: bool = False
+    note: str = ""
+
+
+@dataclass(slots=True)
+class Takeaway:
+    number: int
+    headline: str
+    sentences: list[Sentence]
+
+
+@dataclass(slots=True)
+class Source:
+    number: int
+    key: str
+    article_id: str
+    chunk_id: str
+    title: str
+    site_name: str
+    published: str
+    url: str
+    start: int
+    end: int
+    quote: str  # == article.text[start:end]
+
+
+@dataclass(slots=True)
+class Report:
+    sentences: int = 0
+    cited: int = 0
+    supported: int = 0
+    partial: int = 0
+    unsupported: int = 0
+    flagged: int = 0
+    recited: int = 0
+    removed: int = 0
+    dropped_citations: int = 0
+
+
+@dataclass(slots=True)
+class Briefing:
+    topic: str
+    window: dict[str, str | None]
+    generated_at: str
+    writer: str
+    model: str
+    takeaways: list[Takeaway]
+    sources: list[Source]
+    report: Report
+    retrieval: dict[str, Any]
+    usage: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    schema: str = BRIEFING_SCHEMA
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Turn:
+    """One question of a conversation and its answer (a briefing of one takeaway)."""
+
+    question: str
+    query: str  # the standalone query used for retrieval
+    answer: Briefing | None  # None: no support in the corpus
+    note: str = ""  # why there is no answer
+
+
+@dataclass(slots=True)
+class Conversation:
+    window: Window = field(default_factory=Window)
+    turns: list[Turn] = field(default_factory=list)
+
+    @property
+    def last(self) -> Turn | None:
+        return self.turns[-1] if self.turns else None
+
+
+# --- progress -----------------------------------------------------------------------------------
+
+
+class Progress(Protocol):
+    """Where long work reports how far it got (the CLI draws bars; tests pass nothing)."""
+
+    def stage(self, name: str, total: int | None = None) -> None: ...
+    def grow(self, name: str, n: int) -> None: ...
+    def advance(self, name: str, n: int = 1) -> None: ...
+
+
+class NoProgress:
+    def stage(self, name: str, total: int | None = None) -> None:
+        pass
+
+    def grow(self, name: str, n: int) -> None:
+        pass
+
+    def advance(self, name: str, n: int = 1) -> None:
+        pass

@@ -1,51 +1,39 @@
-"""One typed settings object.
+"""One typed settings object, grouped by stage.
 
 Sources, highest first: keyword arguments, ``CITEBRIEF_*`` environment variables, a TOML file
 (``CITEBRIEF_CONFIG``, else ``./citebrief.toml``, else ``$CITEBRIEF_HOME/citebrief.toml``),
 then the defaults below. Data lives under ``home``.
+
+Each setting has one flat name, unique across groups, which is both its environment variable
+(``CITEBRIEF_DENSE_K``) and its TOML key (``dense_k = 40``, or ``[retrieval] dense_k = 40``);
+in code it sits in its stage's group (``settings.retrieval.dense_k``), so a function takes only
+the group it needs.
 """
 
 from __future__ import annotations
 
 import os
+import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from citebrief.errors import ConfigError
 
 LOCAL_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+ENV_PREFIX = "CITEBRIEF_"
 
 
-def default_home() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "citebrief"
+class _Group(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
 
-def _toml_file() -> Path | None:
-    explicit = os.environ.get("CITEBRIEF_CONFIG")
-    if explicit:
-        return Path(explicit)
-    local = Path("citebrief.toml")
-    if local.is_file():
-        return local
-    home = Path(os.environ.get("CITEBRIEF_HOME") or default_home()) / "citebrief.toml"
-    return home if home.is_file() else None
+class FetchSettings(_Group):
+    """Downloading sources politely."""
 
-
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CITEBRIEF_", extra="ignore")
-
-    home: Path = Field(default_factory=default_home, description="Folder for all citebrief data.")
-
-    # --- fetching -------------------------------------------------------------------------------
     fetch_concurrency: int = Field(8, ge=1, le=64, description="Parallel downloads in all.")
     per_host_concurrency: int = Field(2, ge=1, le=16, description="Parallel downloads per host.")
     per_host_delay: float = Field(
@@ -63,7 +51,10 @@ class Settings(BaseSettings):
     )
     max_feed_items: int = Field(500, ge=1, description="Items taken from one feed or sitemap.")
 
-    # --- extraction and dedup -------------------------------------------------------------------
+
+class IngestSettings(_Group):
+    """Extraction and duplicate detection."""
+
     min_text_chars: int = Field(
         200, ge=0, description="Shorter extracted text counts as an empty or boilerplate page."
     )
@@ -71,11 +62,25 @@ class Settings(BaseSettings):
         0.7, gt=0, le=1, description="Estimated Jaccard similarity of word 5-grams for a copy."
     )
 
-    # --- chunking ---------------------------------------------------------------------------------
+
+class ChunkSettings(_Group):
+    """Cutting articles into passages."""
+
     chunk_size: int = Field(800, ge=100, description="Largest chunk, in characters.")
     chunk_overlap: int = Field(120, ge=0, description="Characters shared by adjacent chunks.")
 
-    # --- embeddings and vector store --------------------------------------------------------------
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap_below_size(cls, value: int, info: Any) -> int:
+        size = info.data.get("chunk_size")
+        if size is not None and value >= size:
+            raise ValueError(f"must be smaller than chunk_size ({size})")
+        return value
+
+
+class IndexSettings(_Group):
+    """Embeddings and the vector store."""
+
     embedding_provider: Literal["local", "openai"] = Field(
         "local", description="local: all-MiniLM-L6-v2 on the CPU; openai: the embeddings API."
     )
@@ -92,7 +97,15 @@ class Settings(BaseSettings):
         description="Chroma collection name (3-512 of letters, digits, '.', '_', '-').",
     )
 
-    # --- retrieval ----------------------------------------------------------------------------
+    @property
+    def model_key(self) -> str:
+        """What the vector collection records as the model that built it."""
+        return f"{self.embedding_provider}:{self.embedding_model}"
+
+
+class RetrievalSettings(_Group):
+    """Hybrid retrieval: fusion, relevance floor, diversity and caps."""
+
     dense_k: int = Field(40, ge=1, description="Passages taken from the vector index.")
     keyword_k: int = Field(40, ge=1, description="Passages taken from the keyword index.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
@@ -112,13 +125,19 @@ class Settings(BaseSettings):
         0.5, gt=0, le=1, description="Articles this similar (MinHash) count as one story."
     )
 
-    # --- briefings ----------------------------------------------------------------------------
+
+class BriefSettings(_Group):
+    """The weekly briefings."""
+
     topics_file: Path | None = Field(
         None, description="Topics for 'citebrief weekly', one per line (# comments)."
     )
     briefings_dir: Path = Field(Path("briefings"), description="Where 'weekly' writes.")
 
-    # --- citation verification -------------------------------------------------------------
+
+class VerifySettings(_Group):
+    """Checking cited sentences against their passages."""
+
     verifier: Literal["offline", "llm", "lexical"] = Field(
         "offline",
         description="Judge of cited sentences: offline (fitted model, CPU), llm (an LLM judge "
@@ -129,32 +148,142 @@ class Settings(BaseSettings):
         None, description="Chat model of the llm verifier (default: llm_model)."
     )
 
-    # --- LLM ----------------------------------------------------------------------------------
+
+class LLMSettings(_Group):
+    """An OpenAI-compatible endpoint for writing, judging and embeddings."""
+
     openai_api_key: str | None = Field(
+        None, description="API key for OpenAI or a compatible server (also OPENAI_API_KEY)."
+    )
+    openai_base_url: str | None = Field(
         None,
-        validation_alias=AliasChoices("CITEBRIEF_OPENAI_API_KEY", "OPENAI_API_KEY"),
-        description="API key for OpenAI or a compatible server.",
+        description="Base URL of an OpenAI-compatible server: Ollama, vLLM, llama.cpp (also "
+        "OPENAI_BASE_URL).",
     )
     llm_model: str = Field("gpt-4o-mini", description="Chat model for the openai writer.")
     llm_temperature: float = Field(0.1, ge=0, le=2, description="Writer temperature (low).")
     llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the LLM.")
     llm_retries: int = Field(3, ge=0, le=10, description="Retries after 429, 5xx or timeouts.")
-    openai_base_url: str | None = Field(
-        None,
-        validation_alias=AliasChoices("CITEBRIEF_OPENAI_BASE_URL", "OPENAI_BASE_URL"),
-        description="Base URL of an OpenAI-compatible server (Ollama, vLLM, llama.cpp).",
-    )
+
+    @property
+    def configured(self) -> bool:
+        """Whether an endpoint is configured at all (a key, or a compatible server's URL)."""
+        return bool(self.openai_api_key or self.openai_base_url)
+
+    @property
+    def where(self) -> str:
+        return self.openai_base_url or "api.openai.com"
+
+    def endpoint(self) -> dict[str, str]:
+        """The OpenAI SDK's client options for this endpoint (a local server needs no key)."""
+        options = {"api_key": self.openai_api_key or "not-needed"}
+        if self.openai_base_url:
+            options["base_url"] = self.openai_base_url
+        return options
+
+
+GROUPS: dict[str, type[_Group]] = {
+    "fetch": FetchSettings,
+    "ingest": IngestSettings,
+    "chunking": ChunkSettings,
+    "index": IndexSettings,
+    "retrieval": RetrievalSettings,
+    "brief": BriefSettings,
+    "verify": VerifySettings,
+    "llm": LLMSettings,
+}
+# flat name -> its group
+GROUP_OF: dict[str, str] = {
+    name: group for group, model in GROUPS.items() for name in model.model_fields
+}
+# environment variables read besides CITEBRIEF_<NAME>, in order of preference
+ALSO_FROM_ENV: dict[str, tuple[str, ...]] = {
+    "openai_api_key": ("OPENAI_API_KEY",),
+    "openai_base_url": ("OPENAI_BASE_URL",),
+}
+
+
+def default_home() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "citebrief"
+
+
+def env_names(name: str) -> tuple[str, ...]:
+    """The environment variables that set the flat setting ``name``, in order of preference."""
+    return (ENV_PREFIX + name.upper(), *ALSO_FROM_ENV.get(name, ()))
+
+
+def regroup(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Flat names (``dense_k``) and group tables (``retrieval = {...}``) as nested groups."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in GROUPS and isinstance(value, Mapping):
+            out.setdefault(key, {}).update(value)
+        elif key in GROUP_OF:
+            out.setdefault(GROUP_OF[key], {})[key] = value
+        else:
+            out[key] = value
+    return out
+
+
+def toml_file() -> Path | None:
+    explicit = os.environ.get("CITEBRIEF_CONFIG")
+    if explicit:
+        return Path(explicit)
+    local = Path("citebrief.toml")
+    if local.is_file():
+        return local
+    home = Path(os.environ.get("CITEBRIEF_HOME") or default_home()) / "citebrief.toml"
+    return home if home.is_file() else None
+
+
+class _Values(PydanticBaseSettingsSource):
+    """A settings source of ready values (already regrouped)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], values: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self.values = values
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self.values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return self.values
+
+
+def _from_env() -> dict[str, Any]:
+    environ = {key.upper(): value for key, value in os.environ.items()}
+    flat: dict[str, Any] = {}
+    for name in ("home", *GROUP_OF):
+        for variable in env_names(name):
+            if variable in environ:
+                flat[name] = environ[variable]
+                break
+    return regroup(flat)
+
+
+def _from_toml(path: Path) -> dict[str, Any]:
+    with path.open("rb") as handle:
+        return regroup(tomllib.load(handle))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    home: Path = Field(default_factory=default_home, description="Folder for all citebrief data.")
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    chunking: ChunkSettings = Field(default_factory=ChunkSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    brief: BriefSettings = Field(default_factory=BriefSettings)
+    verify: VerifySettings = Field(default_factory=VerifySettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
 
     @field_validator("home", mode="after")
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
         return value.expanduser().absolute()
-
-    @model_validator(mode="after")
-    def _overlap_below_size(self) -> Settings:
-        if self.chunk_overlap >= self.chunk_size:
-            raise ValueError("chunk_overlap must be smaller than chunk_size")
-        return self
 
     @classmethod
     def settings_customise_sources(
@@ -165,13 +294,16 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        toml = _toml_file()
-        if toml is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml))
+        sources: list[PydanticBaseSettingsSource] = [
+            _Values(settings_cls, regroup(init_settings())),
+            _Values(settings_cls, _from_env()),
+        ]
+        path = toml_file()
+        if path is not None:
+            sources.append(_Values(settings_cls, _from_toml(path)))
         return tuple(sources)
 
-    # --- derived paths ----------------------------------------------------------------------------
+    # --- derived paths --------------------------------------------------------------------------
     @property
     def db_path(self) -> Path:
         return self.home / "corpus.sqlite3"
@@ -180,18 +312,35 @@ class Settings(BaseSettings):
     def chroma_path(self) -> Path:
         return self.home / "chroma"
 
+    def flat(self) -> dict[str, Any]:
+        """Every setting under its flat name (as in the environment and the TOML file)."""
+        out: dict[str, Any] = {"home": self.home}
+        for group in GROUPS:
+            out.update(getattr(self, group).model_dump())
+        return out
+
+
+def default_of(name: str) -> Any:
+    """The default value of the flat setting ``name``."""
+    return GROUPS[GROUP_OF[name]].model_fields[name].get_default(call_default_factory=True)
+
 
 def load_settings(**overrides: object) -> Settings:
-    """Settings from all sources; a bad value becomes a ConfigError that names it."""
+    """Settings from all sources (``overrides`` by flat name or group); a bad value becomes a
+    ConfigError that names the variable to fix."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "settings"
-        raise ConfigError(
-            f"invalid setting {where}: {first['msg']}",
-            hint=f"fix CITEBRIEF_{where.upper()} or '{where}' in citebrief.toml",
-        ) from exc
+        loc = [str(part) for part in first["loc"]]
+        name = next((part for part in reversed(loc) if part in GROUP_OF or part == "home"), "")
+        where = name or ".".join(loc) or "settings"
+        hint = (
+            f"fix {ENV_PREFIX}{name.upper()} or '{name}' in citebrief.toml"
+            if name
+            else "check the CITEBRIEF_* variables and citebrief.toml"
+        )
+        raise ConfigError(f"invalid setting {where}: {first['msg']}", hint=hint) from exc
     except (OSError, ValueError) as exc:  # unreadable or malformed TOML
         raise ConfigError(
             f"cannot read the settings file: {exc}",

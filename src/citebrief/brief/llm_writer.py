@@ -1,0 +1,165 @@
+"""The LLM writer: any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp server)
+through ``llm.ChatClient``.
+
+A briefing is asked for as structured output (a JSON schema of takeaways, sentences and cited
+keys; plain JSON in the reply where the server cannot), checked by ``draft_from`` and repaired
+once when malformed. An answer is plain sentences with inline [S1] keys, streamed on demand.
+The passages reach the prompt fenced as untrusted data (``templates.fence_passages``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from citebrief import templates
+from citebrief.errors import LLMError, MalformedOutput
+from citebrief.llm import ChatClient, Message, Reply, parse_json_object
+from citebrief.models import (
+    AnswerRequest,
+    BriefingRequest,
+    Draft,
+    DraftSentence,
+    DraftTakeaway,
+    OnToken,
+    Passage,
+)
+from citebrief.settings import LLMSettings
+from citebrief.text import sentence_spans
+
+SYSTEM = "You write concise, accurate, cited analysis. You reply with JSON only."
+ANSWER_SYSTEM = "You answer briefly and accurately, citing passage keys after each sentence."
+
+BRIEFING_SCHEMA: dict[str, Any] = {
+    "title": "briefing",
+    "description": "Takeaways whose sentences cite passage keys.",
+    "type": "object",
+    "properties": {
+        "takeaways": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "headline": {"type": "string"},
+                    "sentences": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "text": {"type": "string"},
+                                "cite": {"type": "array", "items": {"type": "string"}},
+                            },
+                            "required": ["text", "cite"],
+                            "additionalProperties": False,
+                        },
+                    },
+                },
+                "required": ["headline", "sentences"],
+                "additionalProperties": False,
+            },
+        }
+    },
+    "required": ["takeaways"],
+    "additionalProperties": False,
+}
+
+# keys written after the full stop ("A. [S2] B.") belong to the sentence before it
+_KEYS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[[A-Za-z]{1,3}\d{1,4}[^\]]*\])+)")
+
+
+def draft_from(data: dict[str, Any], model: str, usage: dict[str, int]) -> Draft:
+    """Validate the shape of a briefing reply (MalformedOutput on any deviation)."""
+    takeaways = data.get("takeaways")
+    if not isinstance(takeaways, list) or not takeaways:
+        raise MalformedOutput("'takeaways' must be a non-empty list")
+    out = []
+    for number, item in enumerate(takeaways, start=1):
+        if not isinstance(item, dict) or not isinstance(item.get("headline"), str):
+            raise MalformedOutput(f"takeaway {number} needs a 'headline' string")
+        sentences = item.get("sentences")
+        if not isinstance(sentences, list) or not sentences:
+            raise MalformedOutput(f"takeaway {number} needs a non-empty 'sentences' list")
+        parsed = []
+        for sentence in sentences:
+            if not isinstance(sentence, dict) or not isinstance(sentence.get("text"), str):
+                raise MalformedOutput(f"takeaway {number}: each sentence needs a 'text' string")
+            cite = sentence.get("cite", [])
+            if not isinstance(cite, list) or not all(isinstance(c, str) for c in cite):
+                raise MalformedOutput(f"takeaway {number}: 'cite' must be a list of keys")
+            parsed.append(DraftSentence(sentence["text"], list(cite)))
+        out.append(DraftTakeaway(item["headline"].strip(), parsed))
+    return Draft(out, writer="openai", model=model, usage=usage)
+
+
+def _fenced(passages: list[Passage]) -> str:
+    return templates.fence_passages(
+        [(p.key, f"{p.site_name}, {p.published}: {p.title}", p.text) for p in passages]
+    )
+
+
+class OpenAIWriter:
+    """Writes briefings and answers with an LLM; ``client`` may be injected."""
+
+    name = "openai"
+
+    def __init__(self, settings: LLMSettings, client: ChatClient | None = None) -> None:
+        self.client = client if client is not None else ChatClient(settings)
+
+    def briefing_messages(self, request: BriefingRequest) -> list[Message]:
+        prompt = templates.render(
+            "briefing",
+            today=request.today,
+            window=request.window.label(),
+            takeaways=request.takeaways,
+            topic=request.topic,
+            passages=_fenced(request.passages),
+        )
+        return [("system", SYSTEM), ("user", prompt)]
+
+    def answer_messages(self, request: AnswerRequest) -> list[Message]:
+        prompt = templates.render(
+            "answer",
+            today=request.today,
+            question=request.question,
+            passages=_fenced(request.passages),
+        )
+        return [("system", ANSWER_SYSTEM), ("user", prompt)]
+
+    def write_briefing(self, request: BriefingRequest) -> Draft:
+        usage: dict[str, int] = {}
+        model = self.client.model
+        return self.client.complete_json(
+            self.briefing_messages(request),
+            lambda reply: draft_from(parse_json_object(reply), model, usage),
+            schema=BRIEFING_SCHEMA,
+            repair="Reply again with only the corrected JSON object, in the shape asked for.",
+            failure="the LLM's reply was malformed twice; nothing was written",
+            hint="try again, use a stronger model (CITEBRIEF_LLM_MODEL), or --writer extractive",
+            usage=usage,
+        )
+
+    def write_answer(self, request: AnswerRequest) -> Draft:
+        return self._answer(self.client.complete(self.answer_messages(request)))
+
+    def stream_answer(self, request: AnswerRequest, on_token: OnToken) -> Draft:
+        return self._answer(self.client.stream(self.answer_messages(request), on_token))
+
+    def _answer(self, reply: Reply) -> Draft:
+        """Plain sentences with inline [S1] keys: one takeaway without a headline."""
+        text = reply.text.strip()
+        if not text:
+            raise LLMError("the LLM returned an empty answer", hint="ask again")
+        if reply.finish != "stop":
+            raise LLMError(
+                f"the LLM's answer is incomplete (finish reason: {reply.finish or 'none'}); "
+                "nothing was kept",
+                hint="ask again, or raise the server's output token limit",
+            )
+        text = _KEYS_AFTER_STOP.sub(r"\2\1", text)
+        sentences = [DraftSentence(text[s:e], []) for s, e in sentence_spans(text)]
+        return Draft(
+            [DraftTakeaway("", sentences)],
+            writer=self.name,
+            model=self.client.model,
+            usage=reply.usage,
+        )

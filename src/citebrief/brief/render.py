@@ -1,0 +1,219 @@
+"""Briefings and answers as Markdown, one self-contained HTML page, or JSON (pure)."""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import date
+from typing import Any
+
+from citebrief.brief.citations import markers
+from citebrief.errors import UsageError
+from citebrief.models import Briefing, Sentence, Source, Turn
+
+NO_SUPPORT = "The corpus has no support for an answer to this question"
+
+KEYCAPS = ["1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟"]
+
+
+def _keycap(n: int) -> str:
+    return KEYCAPS[n - 1] if 1 <= n <= len(KEYCAPS) else f"{n}."
+
+
+def _range(b: Briefing) -> str:
+    start, end = b.window.get("start"), b.window.get("end")
+    if start and end:
+        return f"{_day(start)} – {_day(end)}"
+    if start:
+        return f"since {_day(start)}"
+    return f"until {_day(end)}" if end else "all dates"
+
+
+def _day(iso: str) -> str:
+    d = date.fromisoformat(iso[:10])
+    return f"{d.day} {d.strftime('%B %Y')}"
+
+
+def _writer_note(b: Briefing) -> str:
+    if b.writer == "extractive":
+        return "Written by the offline extractive writer: every sentence is quoted from its source."
+    tokens = b.usage.get("total_tokens")
+    used = f", {tokens:,} tokens" if tokens else ""
+    return (
+        f"Written by {b.model} ({b.writer} writer{used}); every sentence checked against "
+        "its sources."
+    )
+
+
+def _report_line(b: Briefing) -> str:
+    r = b.report
+    text = (
+        f"{r.sentences} sentences, {r.cited} cited, {r.supported} supported, "
+        f"{r.partial} partly supported, {r.flagged} flagged"
+    )
+    if r.recited:
+        text += f", {r.recited} re-cited"
+    if r.removed:
+        text += f", {r.removed} removed (strict)"
+    if r.dropped_citations:
+        text += f", {r.dropped_citations} invalid citations dropped"
+    return text
+
+
+def _md_sentence(s: Sentence) -> str:
+    text = s.text + markers(s.citations)
+    if s.flagged:
+        text += " ⚠️ *(not supported by the cited sources)*"
+    return text
+
+
+def _source_line(src: Source) -> str:
+    site = f", {src.site_name}" if src.site_name else ""
+    return f"[{src.number}] {src.title}{site}, {src.published}. <{src.url}>"
+
+
+def to_markdown(b: Briefing) -> str:
+    lines = [f"# Food for thought: {b.topic}", "", f"*{_range(b)} · {_writer_note(b)}*", ""]
+    for takeaway in b.takeaways:
+        lines += [f"{_keycap(takeaway.number)} **{takeaway.headline}**", ""]
+        lines += [" ".join(_md_sentence(s) for s in takeaway.sentences), ""]
+    lines += ["## Sources", ""]
+    for src in b.sources:
+        lines.append(_source_line(src))
+        quote = " ".join(src.quote.split())
+        lines += [f"    > {quote}", ""]
+    lines += ["## Citation report", "", _report_line(b), ""]
+    return "\n".join(lines)
+
+
+def to_json(b: Briefing) -> str:
+    return json.dumps(b.to_dict(), ensure_ascii=False, indent=2)
+
+
+# --- answers ------------------------------------------------------------------------------------
+def sources_markdown(b: Briefing) -> str:
+    return "\n".join(["Sources:", *(_source_line(src) for src in b.sources)])
+
+
+def answer_markdown(turn: Turn, with_sources: bool = True) -> str:
+    """An answer as Markdown: sentences with [n] markers, then its sources; or why the corpus
+    cannot answer."""
+    if turn.answer is None:
+        return f"{NO_SUPPORT} ({turn.note})." if turn.note else f"{NO_SUPPORT}."
+    text = " ".join(_md_sentence(s) for t in turn.answer.takeaways for s in t.sentences)
+    if with_sources and turn.answer.sources:
+        text += "\n\n" + sources_markdown(turn.answer)
+    return text
+
+
+def answer_dict(turn: Turn) -> dict[str, Any]:
+    """An answer for ``ask --json``: the question, the query used, the text and the briefing."""
+    return {
+        "question": turn.question,
+        "query": turn.query,
+        "answered": turn.answer is not None,
+        "text": answer_markdown(turn),
+        "note": turn.note,
+        "answer": turn.answer.to_dict() if turn.answer is not None else None,
+    }
+
+
+def conversation_markdown(turns: list[Turn]) -> str:
+    """A chat saved as Markdown: each question, its answer and sources."""
+    lines = ["# citebrief chat", ""]
+    for turn in turns:
+        lines += [f"## {turn.question}", "", answer_markdown(turn), ""]
+    return "\n".join(lines)
+
+
+def check_format(fmt: str) -> str:
+    """``fmt`` if briefings can be rendered in it; a UsageError otherwise."""
+    if fmt not in RENDERERS:
+        raise UsageError(f"unknown format {fmt!r}", hint="use --format md, html or json")
+    return fmt
+
+
+def render(b: Briefing, fmt: str) -> str:
+    """A briefing as ``md``, ``html`` or ``json``."""
+    return RENDERERS[check_format(fmt)](b)
+
+
+CSS = """
+:root{--fg:#1d1d1f;--muted:#5f6368;--accent:#0b57d0;--bg:#fff;--card:#f6f7f9;--warn:#b3261e}
+*{box-sizing:border-box}body{margin:0;font:17px/1.55 -apple-system,Segoe UI,Roboto,sans-serif;
+color:var(--fg);background:var(--bg)}main{max-width:44rem;margin:0 auto;padding:1.25rem}
+h1{font-size:1.5rem;line-height:1.25;margin:.2rem 0}.meta{color:var(--muted);font-size:.9rem}
+section.takeaway{background:var(--card);border-radius:12px;padding:1rem 1.1rem;margin:1rem 0}
+h2{font-size:1.1rem;margin:0 0 .4rem}
+.num{display:inline-block;min-width:1.6em;height:1.6em;line-height:1.6em;margin-right:.5rem;
+border-radius:50%;background:var(--accent);color:#fff;text-align:center;font-size:.9rem}
+section.takeaway p{position:relative}
+a.cite{color:var(--accent);text-decoration:none;font-size:.8em;vertical-align:super;
+padding:0 .1em}
+a.cite:focus{outline:2px solid var(--accent);border-radius:3px}
+.pop{display:none;position:absolute;left:0;right:0;margin-top:.5em;background:#202124;color:#fff;font-size:.85rem;line-height:1.4;
+padding:.6rem .7rem;border-radius:8px;z-index:10;white-space:normal;text-align:left;
+box-shadow:0 4px 16px rgba(0,0,0,.25)}
+.cite-wrap:hover .pop,a.cite:focus+.pop{display:block}
+.flagged{text-decoration:underline wavy var(--warn);text-underline-offset:3px}
+.flag{color:var(--warn);font-size:.8rem;font-weight:600}
+ol.sources{padding-left:1.4rem}ol.sources li{margin:.6rem 0}
+ol.sources li:target{background:#fff8c5;border-radius:6px}
+blockquote{margin:.3rem 0 0;padding:.3rem .7rem;border-left:3px solid #c4c7c5;color:var(--muted);
+font-size:.9rem}.report{color:var(--muted);font-size:.9rem}
+@media (max-width:480px){body{font-size:16px}main{padding:.8rem}}
+"""
+
+
+def _html_sentence(s: Sentence, quotes: dict[int, str]) -> str:
+    cites = "".join(
+        # the popover is the link's sibling, not its content: a screen reader names the link
+        # "Source n" and reads the quote once, as its description
+        f'<span class="cite-wrap"><a class="cite" href="#src-{n}" data-source="{n}" '
+        f'aria-label="Source {n}" aria-describedby="pop-{id(s)}-{n}">[{n}]</a>'
+        f'<span class="pop" role="tooltip" id="pop-{id(s)}-{n}">'
+        f"{html.escape(quotes.get(n, ''))}</span></span>"
+        for n in s.citations
+    )
+    text = html.escape(s.text)
+    if s.flagged:
+        return (
+            f'<span class="flagged" title="Not supported by the cited sources">{text}</span>'
+            f'{cites} <span class="flag">⚠ unsupported</span>'
+        )
+    return f"{text}{cites}"
+
+
+def to_html(b: Briefing) -> str:
+    quotes = {src.number: " ".join(src.quote.split()) for src in b.sources}
+    parts = []
+    for t in b.takeaways:
+        body = " ".join(_html_sentence(s, quotes) for s in t.sentences)
+        parts.append(
+            f'<section class="takeaway"><h2><span class="num" aria-label="Takeaway {t.number}">'
+            f"{t.number}</span>"
+            f"{html.escape(t.headline)}</h2><p>{body}</p></section>"
+        )
+    sources = "".join(
+        f'<li id="src-{s.number}" value="{s.number}"><a href="{html.escape(s.url, quote=True)}">'
+        f"{html.escape(s.title)}</a>{', ' + html.escape(s.site_name) if s.site_name else ''}, "
+        f"{html.escape(s.published)}"
+        f"<blockquote>{html.escape(quotes[s.number])}</blockquote></li>"
+        for s in b.sources
+    )
+    title = f"Food for thought: {b.topic}"
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title><style>{CSS}</style></head>
+<body><main>
+<h1>{html.escape(title)}</h1>
+<p class="meta">{html.escape(_range(b))} · {html.escape(_writer_note(b))}</p>
+{"".join(parts)}
+<h2>Sources</h2><ol class="sources">{sources}</ol>
+<h2>Citation report</h2><p class="report">{html.escape(_report_line(b))}</p>
+</main></body></html>
+"""
+
+
+RENDERERS = {"md": to_markdown, "html": to_html, "json": to_json}

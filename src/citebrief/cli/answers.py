@@ -1,0 +1,48 @@
+"""``citebrief ask`` and ``citebrief chat``."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from citebrief.brief.render import answer_dict, answer_markdown
+from citebrief.cli.app import VerifierOption, cli, out, verifier_name
+from citebrief.dates import parse_since
+from citebrief.errors import EXIT_OK, EXIT_SOME_FAILED
+from citebrief.models import Conversation, Window
+from citebrief.settings import load_settings
+from citebrief.workspace import open_workspace
+
+
+@cli.command()
+def chat(
+    since: Annotated[str | None, typer.Option(help="Window: 30d, 2w or a date.")] = "30d",
+    writer: Annotated[str | None, typer.Option(help="openai or extractive.")] = None,
+) -> None:
+    """Ask the corpus questions and get cited answers, in a conversation."""
+    from citebrief.cli.chat import ChatSession
+
+    window = Window(parse_since(since) if since and since != "all" else None, None)
+    session = ChatSession(load_settings(), out, writer, Conversation(window))
+    raise typer.Exit(session.run())
+
+
+@cli.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="One question.")],
+    since: Annotated[str | None, typer.Option(help="Window: 30d, 2w or a date.")] = None,
+    writer: Annotated[str | None, typer.Option(help="openai or extractive.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    verifier: VerifierOption = None,
+) -> None:
+    """Answer one question with citations (exit 1 when the corpus has no support)."""
+    window = Window(parse_since(since) if since else None, None)
+    with open_workspace(load_settings(), verifier=verifier_name(verifier)) as ws:
+        turn = ws.ask(question, Conversation(window), writer=ws.writer(writer))
+    if as_json:
+        out.print_json(json.dumps(answer_dict(turn), ensure_ascii=False))
+    else:
+        out.print(answer_markdown(turn), highlight=False, markup=False)
+    raise typer.Exit(EXIT_OK if turn.answer is not None else EXIT_SOME_FAILED)

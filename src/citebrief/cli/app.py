@@ -1,0 +1,60 @@
+"""The typer application, its consoles and the options several commands share."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from citebrief import __version__
+from citebrief.dates import parse_day, parse_since
+from citebrief.errors import UsageError
+from citebrief.models import Window
+from citebrief.verify import check_verifier
+
+cli = typer.Typer(
+    help="Cited analytic briefings from the articles you follow.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+corpus_cli = typer.Typer(help="See and manage what was ingested.", no_args_is_help=True)
+cli.add_typer(corpus_cli, name="corpus")
+eval_cli = typer.Typer(help="Measure citation quality and the verifiers.", no_args_is_help=True)
+cli.add_typer(eval_cli, name="eval")
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+@cli.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    """citebrief: analytic briefings whose every claim cites an exact source passage."""
+
+
+@cli.command()
+def version() -> None:
+    """Print the version."""
+    out.print(f"citebrief {__version__}")
+
+
+VerifierOption = Annotated[
+    str | None,
+    typer.Option(help="offline, llm or lexical (default: CITEBRIEF_VERIFIER, else offline)."),
+]
+
+
+def verifier_name(given: str | None) -> str | None:
+    """A verifier chosen on the command line, checked before any work is done."""
+    return check_verifier(given) if given is not None else None
+
+
+def window_of(since: str | None, start: str | None, end: str | None) -> Window:
+    """The date window of --since, or of --from and --to."""
+    if since and (start or end):
+        raise UsageError("--since cannot be combined with --from/--to", hint="use one or the other")
+    if since:
+        return Window(parse_since(since), None)
+    return Window(parse_day(start) if start else None, parse_day(end) if end else None)

@@ -1,0 +1,79 @@
+"""``citebrief brief`` and ``citebrief weekly``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from citebrief.brief.render import check_format, render
+from citebrief.cli.app import VerifierOption, cli, err, out, verifier_name, window_of
+from citebrief.dates import parse_day
+from citebrief.errors import EXIT_OK, EXIT_SOME_FAILED
+from citebrief.files import write_atomically
+from citebrief.settings import load_settings
+from citebrief.workspace import open_workspace
+
+
+@cli.command()
+def brief(
+    topic: Annotated[str, typer.Argument(help="What the briefing is about.")],
+    since: Annotated[str | None, typer.Option(help="Window: 7d, 2w or a date.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")] = None,
+    takeaways: Annotated[int, typer.Option(min=1, max=10, help="Number of takeaways.")] = 3,
+    fmt: Annotated[str, typer.Option("--format", help="md, html or json.")] = "md",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
+    writer: Annotated[
+        str | None,
+        typer.Option(help="openai or extractive (default: openai when an LLM is configured)."),
+    ] = None,
+    strict: Annotated[bool, typer.Option(help="Remove unsupported sentences.")] = False,
+    verifier: VerifierOption = None,
+) -> None:
+    """Write a cited "Food for thought" briefing on a topic."""
+    check_format(fmt)  # before any work is done
+    window = window_of(since, start, end)
+    with open_workspace(load_settings(), verifier=verifier_name(verifier)) as ws:
+        briefing = ws.brief(topic, window, writer=writer, takeaways=takeaways, strict=strict)
+    text = render(briefing, fmt)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomically(output, text)
+        err.print(f"wrote {output}", highlight=False)
+
+
+@cli.command()
+def weekly(
+    topics: Annotated[Path | None, typer.Option(help="Topics file (default: settings).")] = None,
+    as_of: Annotated[
+        str,
+        typer.Option(
+            help="Last day of the week: a date, 'today' or 'latest' (the newest article)."
+        ),
+    ] = "today",
+    out_dir: Annotated[Path | None, typer.Option(help="Folder for the briefings.")] = None,
+    writer: Annotated[str | None, typer.Option(help="openai or extractive.")] = None,
+    verifier: VerifierOption = None,
+) -> None:
+    """One briefing per topic for the last 7 days: briefings/<ISO week>-<topic>.{md,html,json}."""
+    with open_workspace(load_settings(), verifier=verifier_name(verifier)) as ws:
+        if as_of == "today":
+            day = datetime.now(UTC).date()
+        elif as_of == "latest":
+            day = ws.latest_day()
+        else:
+            day = parse_day(as_of)
+        results = ws.weekly(day, topics_file=topics, writer=writer, out_dir=out_dir)
+    for result in results:
+        where = f" -> {result.files[0]}" if result.files else ""
+        out.print(
+            f"{'ok' if result.ok else 'failed':>6}  {result.topic}: {result.message}{where}",
+            highlight=False,
+            markup=False,
+        )
+    raise typer.Exit(EXIT_OK if all(r.ok for r in results) else EXIT_SOME_FAILED)

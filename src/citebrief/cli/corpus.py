@@ -1,0 +1,100 @@
+"""``citebrief corpus ...``: see and manage what was ingested."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from citebrief.cli.app import corpus_cli, err, out
+from citebrief.cli.progress import RichProgress
+from citebrief.corpus.manage import show
+from citebrief.errors import EXIT_OK, EXIT_SOME_FAILED
+from citebrief.settings import load_settings
+from citebrief.workspace import open_workspace
+
+
+@corpus_cli.command("stats")
+def corpus_stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Counts, dates, sites, and where the data lives."""
+    with open_workspace(load_settings()) as ws:
+        stats = ws.stats()
+    if as_json:
+        out.print_json(json.dumps(stats, default=str))
+        return
+    sites = stats.pop("sites_by_count")
+    for key, value in stats.items():
+        out.print(f"{key.replace('_', ' '):>16}: {value}")
+    out.print(f"{'by site':>16}: " + ", ".join(f"{s} {n}" for s, n in sites))
+
+
+@corpus_cli.command("list")
+def corpus_list(limit: Annotated[int, typer.Option(help="At most this many.")] = 50) -> None:
+    """Articles, newest first."""
+    with open_workspace(load_settings()) as ws:
+        table = Table("id", "published", "site", "chunks", "title", box=None)
+        for row in ws.corpus.articles(limit):
+            flag = "" if row["indexed"] else " (pending)"
+            table.add_row(
+                row["id"],
+                row["published"],
+                row["site_name"],
+                f"{row['chunks']}{flag}",
+                row["title"],
+            )
+        out.print(table)
+
+
+@corpus_cli.command("show")
+def corpus_show(article_id: str) -> None:
+    """One article's metadata and text."""
+    with open_workspace(load_settings()) as ws:
+        article = show(ws.corpus, article_id)
+    for name in (
+        "id",
+        "title",
+        "author",
+        "site_name",
+        "published",
+        "language",
+        "url",
+        "location",
+        "fetched_at",
+        "sample",
+    ):
+        out.print(f"{name:>10}: {getattr(article, name)}", highlight=False)
+    out.print()
+    out.print(article.text, highlight=False, markup=False)
+
+
+@corpus_cli.command("remove")
+def corpus_remove(article_id: str) -> None:
+    """Remove an article from the corpus and both indexes."""
+    with open_workspace(load_settings()) as ws:
+        article = ws.remove(article_id)
+    out.print(f"removed {article.id}: {article.title}", highlight=False)
+
+
+@corpus_cli.command("check")
+def corpus_check() -> None:
+    """Check that SQLite, the keyword index and the vector store agree."""
+    with open_workspace(load_settings()) as ws:
+        result = ws.check()
+    for problem in result.problems:
+        err.print(f"problem: {problem}", highlight=False)
+    out.print(
+        f"{result.chunks} chunks, {result.vectors} vectors: "
+        + ("consistent" if not result.problems else f"{len(result.problems)} problems")
+    )
+    raise typer.Exit(EXIT_SOME_FAILED if result.problems else EXIT_OK)
+
+
+@corpus_cli.command("reindex")
+def corpus_reindex() -> None:
+    """Rebuild the vector index from the corpus (after changing the embedding model)."""
+    settings = load_settings()
+    with open_workspace(settings) as ws, RichProgress(err) as progress:
+        count = ws.reindex(progress)
+    out.print(f"re-indexed {count} articles with {settings.index.embedding_model}")

@@ -1,0 +1,437 @@
+"""Evaluation suites and the CI gate.
+
+A suite is a TOML file (see ``evals/README.md``): the corpus to ingest into a temporary home,
+topics and questions, writer, verifier, retrieval settings, window, ``k`` and ``epsilon``.
+``run_suite`` builds and scores everything; ``compare`` names each metric that fell more than
+``epsilon`` below the baseline, and ``gate`` fails on it.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+import tomllib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from citebrief.brief.weekly import read_topics
+from citebrief.errors import ConfigError, RegressionError, ThinEvidenceError, UsageError
+from citebrief.evaluation import metrics
+from citebrief.evaluation.report import markdown_report, percent
+from citebrief.evaluation.score import ItemScore, Judge, score_item, totals
+from citebrief.models import Conversation, NoProgress, Progress, Window
+from citebrief.settings import RetrievalSettings, Settings, default_of, load_settings
+
+# settings a suite pins to their defaults unless it sets them, so that the user's environment
+# (CITEBRIEF_* variables, citebrief.toml) cannot move the measured numbers
+PINNED = (
+    "min_text_chars",
+    "near_duplicate_threshold",
+    "chunk_size",
+    "chunk_overlap",
+    "embedding_provider",
+    "embedding_model",
+    *RetrievalSettings.model_fields,
+    "collection",
+)
+
+
+@dataclass(slots=True)
+class Question:
+    id: str
+    question: str
+    article: str = ""  # the file (or URL) the answer is in
+    passage: str = ""  # the exact text that answers it
+
+
+@dataclass(slots=True)
+class Suite:
+    name: str
+    path: Path
+    sources: list[str]
+    topics: list[str]
+    questions: list[Question]
+    writer: str
+    verifier: str
+    window: Window
+    takeaways: int
+    k: int
+    epsilon: float
+    settings: dict[str, Any]
+
+    @property
+    def baseline_path(self) -> Path:
+        return self.path.parent / "baselines" / f"{self.name}.json"
+
+    @property
+    def results_dir(self) -> Path:
+        return self.path.parent / "results"
+
+
+RELATIVE = "paths in a suite file are relative to the suite file"
+
+
+def load_suite(path: Path) -> Suite:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise UsageError(
+            f"no such suite: {path}", hint="give a suite file such as evals/offline.toml"
+        ) from exc
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}", hint="check the path") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}", hint="fix the suite file") from exc
+    base = path.parent
+    try:
+        sources = [str((base / s).resolve()) for s in _strings(data.get("corpus"), "corpus")]
+        topics = _strings(data.get("topics", []), "topics")
+        if isinstance(data.get("topics_file"), str):
+            topics += read_topics(base / data["topics_file"], hint=RELATIVE)
+        questions = (
+            read_questions(base / data["questions"])
+            if isinstance(data.get("questions"), str)
+            else []
+        )
+        window = data.get("window") or {}
+        suite = Suite(
+            name=str(data.get("name") or path.stem),
+            path=path,
+            sources=sources,
+            topics=topics,
+            questions=questions,
+            writer=str(data.get("writer", "extractive")),
+            verifier=str(data.get("verifier", "offline")),
+            window=Window(
+                date.fromisoformat(window["from"]) if "from" in window else None,
+                date.fromisoformat(window["to"]) if "to" in window else None,
+            ),
+            takeaways=int(data.get("takeaways", 3)),
+            k=int(data.get("k", 5)),
+            epsilon=float(data.get("epsilon", 0.01)),
+            settings=dict(data.get("settings") or {}),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: bad suite: {exc}", hint="see evals/README.md") from exc
+    if not suite.sources or not (suite.topics or suite.questions):
+        raise ConfigError(
+            f"{path}: a suite needs a corpus and topics or questions", hint="see evals/README.md"
+        )
+    return suite
+
+
+def _strings(value: object, name: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise TypeError(f"'{name}' must be a string or a list of strings")
+
+
+def read_questions(path: Path) -> list[Question]:
+    """``{"id", "question", "article", "passage"}`` per line; article and passage optional."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the questions {path}: {exc.strerror}", hint=RELATIVE
+        ) from exc
+    out = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            out.append(
+                Question(
+                    str(record.get("id") or f"q{number}"),
+                    str(record["question"]),
+                    str(record.get("article", "")),
+                    str(record.get("passage", "")),
+                )
+            )
+        except (json.JSONDecodeError, KeyError) as exc:
+            raise ValueError(f"{path.name}:{number}: not a question record ({exc})") from exc
+    return out
+
+
+@dataclass(slots=True)
+class SuiteResult:
+    suite: str
+    metrics: dict[str, float]
+    items: list[ItemScore]
+    retrieval: dict[str, float]  # question id -> recall@k
+    seconds: dict[str, float]
+    settings: dict[str, Any]
+
+
+def suite_settings(suite: Suite, home: Path) -> Settings:
+    pinned = {name: default_of(name) for name in PINNED}
+    return load_settings(
+        **{
+            **pinned,
+            **suite.settings,
+            "home": home,
+            "chroma_url": None,
+            "verifier": suite.verifier,
+        }
+    )
+
+
+def run_suite(suite: Suite, progress: Progress | None = None) -> SuiteResult:
+    """Ingest the suite's corpus into a temporary home, build every briefing and answer with
+    the suite's writer and verifier, and score them."""
+    from citebrief.brief.retrieve import retrieve
+    from citebrief.workspace import Workspace
+
+    progress = progress or NoProgress()
+    seconds: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="citebrief-eval-") as folder:
+        settings = suite_settings(suite, Path(folder) / "home")
+        settings.home.mkdir(parents=True, exist_ok=True)
+        ws = Workspace(settings, verifier=suite.verifier)
+        try:
+            started = time.perf_counter()
+            report = ws.ingest(suite.sources, progress=progress)
+            seconds["ingest"] = time.perf_counter() - started
+            failed = report.failed
+            if failed:
+                raise ConfigError(
+                    f"suite {suite.name}: {len(failed)} corpus sources failed "
+                    f"({failed[0].source}: {failed[0].reason})",
+                    hint="fix the suite's corpus paths",
+                )
+            items: list[ItemScore] = []
+            recalls: dict[str, float] = {}
+            cites_gold: dict[str, float] = {}  # the answer cites the known passage
+            writer = ws.writer(suite.writer)
+            verifier = ws.verifier
+            judge = Judge(lambda: verifier)
+
+            def text(article_id: str) -> str | None:
+                article = ws.corpus.get(article_id)
+                return article.text if article is not None else None
+
+            started = time.perf_counter()
+            progress.stage("brief", len(suite.topics))
+            for topic in suite.topics:
+                try:
+                    data: dict[str, Any] | None = ws.brief(
+                        topic, suite.window, writer=writer, takeaways=suite.takeaways
+                    ).to_dict()
+                except ThinEvidenceError:
+                    data = None
+                items.append(score_item(topic, data, judge, article_text=text))
+                progress.advance("brief")
+            seconds["briefings"] = time.perf_counter() - started
+
+            started = time.perf_counter()
+            progress.stage("ask", len(suite.questions))
+            gold = _gold_spans(suite.questions, ws.corpus)
+            for question in suite.questions:
+                turn = ws.ask(question.question, Conversation(suite.window), writer=writer)
+                answer = turn.answer.to_dict() if turn.answer is not None else None
+                items.append(
+                    score_item(question.id, answer, judge, kind="answer", article_text=text)
+                )
+                if question.id in gold:
+                    if answer is not None:
+                        cited = [
+                            (str(src["article_id"]), int(src["start"]), int(src["end"]))
+                            for src in answer["sources"]
+                        ]
+                        cites_gold[question.id] = metrics.recall_at_k([gold[question.id]], cited)
+                    else:
+                        cites_gold[question.id] = 0.0
+                    found = retrieve(question.question, ws.evidence, suite.window)
+                    top = [(p.article_id, p.start, p.end) for p in found.passages[: suite.k]]
+                    recalls[question.id] = metrics.recall_at_k([gold[question.id]], top)
+                progress.advance("ask")
+            seconds["answers"] = time.perf_counter() - started
+        finally:
+            ws.close()
+        total = totals(items)
+        values = {
+            "citation_recall": total.citation_recall,
+            "citation_precision": total.citation_precision,
+            "validity": total.validity,
+            "coverage": total.coverage,
+            "quote_fidelity": total.quote_fidelity if total.quote_fidelity is not None else 0.0,
+            "answered": (
+                statistics.mean(i.answered for i in items if i.kind == "answer")
+                if suite.questions
+                else 1.0
+            ),
+        }
+        if recalls:
+            values["retrieval_recall_at_k"] = statistics.mean(recalls.values())
+            values["answer_cites_known_passage"] = statistics.mean(cites_gold.values())
+        seconds["total"] = sum(seconds.values())
+        flat = settings.flat()
+        used = {
+            "writer": suite.writer,
+            "verifier": suite.verifier,
+            "k": suite.k,
+            "window": suite.window.label(),
+            **{name: flat[name] for name in PINNED},
+        }
+        return SuiteResult(suite.name, values, items, recalls, seconds, used)
+
+
+def _gold_spans(questions: Sequence[Question], corpus: Any) -> dict[str, metrics.Span]:
+    """Question id -> (article id, start, end) of its known passage in the ingested corpus."""
+    articles = [corpus.get(row["id"]) for row in corpus.articles()]
+    spans = {}
+    for q in questions:
+        if not (q.article and q.passage):
+            continue
+        for article in articles:
+            if article is None or not (
+                article.location.endswith(q.article) or article.url == q.article
+            ):
+                continue
+            start = article.text.find(q.passage)
+            if start < 0:
+                raise ConfigError(
+                    f"question {q.id}: its passage is not in {q.article}",
+                    hint="copy the passage exactly from the article's text",
+                )
+            spans[q.id] = (article.id, start, start + len(q.passage))
+            break
+        else:
+            raise ConfigError(
+                f"question {q.id}: article {q.article} is not in the suite's corpus",
+                hint="name a file of the corpus (or its URL)",
+            )
+    return spans
+
+
+@dataclass(frozen=True, slots=True)
+class Regression:
+    metric: str
+    baseline: float
+    current: float
+
+
+def compare(
+    current: dict[str, float], baseline: dict[str, float], epsilon: float
+) -> list[Regression]:
+    """Every baseline metric that dropped by more than ``epsilon`` (a missing one counts as 0)."""
+    return [
+        Regression(name, float(value), current.get(name, 0.0))
+        for name, value in baseline.items()
+        if float(value) - current.get(name, 0.0) > epsilon
+    ]
+
+
+def read_baseline(suite: Suite) -> dict[str, float]:
+    path = suite.baseline_path
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise UsageError(
+            f"suite {suite.name} has no baseline ({path})",
+            hint=f"run 'citebrief eval run {suite.path} --accept' to store one",
+        ) from exc
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(
+            f"cannot read the baseline {path}: {exc}",
+            hint=f"regenerate it: citebrief eval run {suite.path} --accept",
+        ) from exc
+    return {str(k): float(v) for k, v in data["metrics"].items()}
+
+
+def write_baseline(suite: Suite, result: SuiteResult) -> Path:
+    path = suite.baseline_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"suite": suite.name, "metrics": result.metrics, "settings": result.settings}
+    path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+def write_results(suite: Suite, result: SuiteResult, regressions: Sequence[Regression]) -> Path:
+    folder = suite.results_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "suite": suite.name,
+        "metrics": result.metrics,
+        "retrieval_recall_at_k": result.retrieval,
+        "seconds": {k: round(v, 2) for k, v in result.seconds.items()},
+        "settings": result.settings,
+        "regressions": [asdict(r) for r in regressions],
+        "items": [
+            {
+                "name": i.name,
+                "kind": i.kind,
+                "answered": i.answered,
+                "recall": i.response.recall,
+                "precision": i.response.precision,
+                "sentences": [asdict(s) for s in i.sentences],
+            }
+            for i in result.items
+        ],
+    }
+    (folder / f"{suite.name}.json").write_text(
+        json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    lines = [
+        f"# Suite {suite.name}",
+        "",
+        f"Writer {suite.writer}, verifier {suite.verifier}, window {suite.window.label()}, "
+        f"k = {suite.k}, epsilon = {suite.epsilon}. Regenerate the baseline with "
+        f"`citebrief eval run {_relative(suite.path)} --accept`.",
+        "",
+        "| metric | value |",
+        "|---|---|",
+        *(f"| {name} | {percent(value)} |" for name, value in result.metrics.items()),
+        "",
+        "Seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result.seconds.items()) + ".",
+        "",
+    ]
+    if result.retrieval:
+        lines += ["| question | recall@k |", "|---|---|"]
+        lines += [f"| {q} | {percent(v)} |" for q, v in result.retrieval.items()]
+        lines.append("")
+    body = markdown_report("Citations", result.items, totals(result.items), None)
+    target = folder / f"{suite.name}.md"
+    target.write_text(
+        "\n".join(lines)
+        + "\n"
+        + body.replace("# Citations", "## Citations", 1).replace(
+            "\n## Sentences", "\n### Sentences"
+        ),
+        encoding="utf-8",
+    )
+    return target
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def gate(suite: Suite, result: SuiteResult, accept: bool) -> list[Regression]:
+    """Write the results, then store the baseline (``accept``) or compare with it."""
+    if accept:
+        write_results(suite, result, [])
+        write_baseline(suite, result)
+        return []
+    regressions = compare(result.metrics, read_baseline(suite), suite.epsilon)
+    write_results(suite, result, regressions)
+    if regressions:
+        named = ", ".join(
+            f"{r.metric} {percent(r.current)} < baseline {percent(r.baseline)}" for r in regressions
+        )
+        raise RegressionError(
+            f"suite {suite.name} regressed by more than {suite.epsilon}: {named}",
+            hint=f"fix the regression, or accept the new numbers with "
+            f"'citebrief eval run {_relative(suite.path)} --accept'",
+        )
+    return regressions

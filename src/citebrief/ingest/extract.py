@@ -1,0 +1,201 @@
+"""Pages to articles (pure): decode bytes, recognise what they are, extract text and metadata.
+
+Nothing here touches the network or the disk; ``fetch`` and ``sources`` bring the bytes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import re
+from dataclasses import dataclass
+
+import trafilatura
+from charset_normalizer import from_bytes
+
+from citebrief.errors import ExtractionError
+from citebrief.models import Extracted
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+FEED_TYPES = frozenset(
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/feed+json",
+        "application/xml",
+        "text/xml",
+    }
+)
+TEXT_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown"})
+
+_MAGIC = {
+    b"%PDF": "application/pdf",
+    b"\x89PNG": "image/png",
+    b"GIF8": "image/gif",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"PK\x03\x04": "application/zip",
+    b"\x1f\x8b": "application/gzip",
+    b"RIFF": "image/webp",
+    b"\x7fELF": "application/x-executable",
+}
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_HTML_LANG = re.compile(
+    r"""<html\b[^>]*?\blang\s*=\s*["']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?""", re.I
+)
+_SAMPLE = re.compile(
+    r"""<meta\s+(?:name|property)\s*=\s*["']citebrief:sample["']\s+content\s*=\s*["']true""", re.I
+)
+_PROSE = re.compile(r"[^\n]{60,}?[.!?](\s|$)")
+_MD_HEADING = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", re.M)
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    text: str
+    note: str = ""  # set when the declared charset was wrong and another was used
+
+
+def sniff_binary(content: bytes) -> str | None:
+    """The media type of binary content, or None for text."""
+    for magic, media_type in _MAGIC.items():
+        if content.startswith(magic):
+            return media_type
+    head = content[:2048]
+    if b"\x00" in head:
+        return "application/octet-stream"
+    return None
+
+
+def gunzip(content: bytes, limit: int) -> bytes:
+    """Decompress gzip content, refusing more than ``limit`` bytes (a zip bomb guard)."""
+    decompressor = gzip.GzipFile(fileobj=io.BytesIO(content))
+    data = decompressor.read(limit + 1)
+    if len(data) > limit:
+        raise ExtractionError(f"page too large after decompression (over {limit:,} bytes)")
+    return data
+
+
+def _known_codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode(content: bytes, declared: str | None = None) -> Decoded:
+    """Bytes to text: the declared charset (header, then <meta>), then UTF-8, then detection.
+
+    A page whose declared charset is wrong still decodes, with a note saying so; text that no
+    charset explains raises ExtractionError.
+    """
+    if content.startswith(codecs.BOM_UTF8):
+        return Decoded(content[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"))
+    meta = _META_CHARSET.search(content[:4096])
+    candidates = [
+        ("header", _known_codec(declared)),
+        ("meta", _known_codec(meta.group(1).decode("ascii", "ignore") if meta else None)),
+    ]
+    stated = [(where, codec) for where, codec in candidates if codec]
+    for _, codec in stated:
+        try:
+            return Decoded(content.decode(codec))
+        except UnicodeDecodeError:
+            continue
+    try:
+        text = content.decode("utf-8")
+        note = f"declared charset {stated[0][1]} was wrong; decoded as utf-8" if stated else ""
+        return Decoded(text, note)
+    except UnicodeDecodeError:
+        pass
+    try:  # the usual mislabelled page is Windows-1252 declared (or defaulted) as UTF-8
+        text = content.decode("cp1252")
+        what = f"declared charset {stated[0][1]} was wrong" if stated else "no charset declared"
+        return Decoded(text, f"{what}; decoded as cp1252")
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(content[:200_000]).best()
+    if best is None or best.encoding is None:
+        raise ExtractionError("undecodable text: no character set fits (broken charset)")
+    text = content.decode(best.encoding, errors="replace")
+    if text.count("\ufffd") > max(10, len(text) // 100):
+        raise ExtractionError("undecodable text: too many invalid characters (broken charset)")
+    what = f"declared charset {stated[0][1]} was wrong" if stated else "no charset declared"
+    return Decoded(text, f"{what}; decoded as {best.encoding}")
+
+
+def looks_like_feed(text: str) -> bool:
+    head = text.lstrip()[:600].lower()
+    return (
+        "<rss" in head
+        or "<feed" in head
+        or "<rdf:rdf" in head
+        or head.startswith('{"version": "https://jsonfeed.org')
+    )
+
+
+def looks_like_sitemap(text: str) -> bool:
+    head = text.lstrip()[:600].lower()
+    return "<urlset" in head or "<sitemapindex" in head
+
+
+def looks_like_html(text: str) -> bool:
+    head = text.lstrip()[:2048].lower()
+    return any(tag in head for tag in ("<!doctype html", "<html", "<head", "<body", "<p>", "<div"))
+
+
+def _iso_date(value: str | None) -> str:
+    if not value:
+        return ""
+    match = re.match(r"\d{4}-\d{2}-\d{2}", value)
+    return match.group(0) if match else ""
+
+
+def extract_html(html: str, url: str = "", min_chars: int = 0) -> Extracted:
+    """Main text and metadata of an HTML page; ExtractionError when it holds no article."""
+    if not html.strip():
+        raise ExtractionError("empty page")
+    document = trafilatura.bare_extraction(
+        html,
+        url=url or None,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        deduplicate=False,
+    )
+    text = (document.text or "").strip() if document is not None else ""
+    if len(text) < max(min_chars, 1):
+        raise ExtractionError(
+            f"no article text found: {len(text)} characters extracted"
+            " (empty or boilerplate-only page)"
+        )
+    lang = _HTML_LANG.search(html[:4096])
+    return Extracted(
+        text=text,
+        title=(document.title or "").strip(),
+        author=(document.author or "").strip(),
+        site_name=(document.sitename or "").strip(),
+        published=_iso_date(document.date),
+        url=(document.url or "").strip(),
+        language=(lang.group(1).lower() if lang else (document.language or "")),
+        description=(document.description or "").strip(),
+        sample=bool(_SAMPLE.search(html[:20_000])),
+    )
+
+
+def extract_plain(text: str, name: str = "", min_chars: int = 0) -> Extracted:
+    """A .txt or .md file: the text itself; the title is its first heading or first line."""
+    body = text.replace("\r\n", "\n").strip()
+    if len(body) < max(min_chars, 1):
+        raise ExtractionError(f"no article text found: only {len(body)} characters of text")
+    if not _PROSE.search(
+        "\n".join(ln for ln in body.split("\n") if not ln.lstrip().startswith("#"))
+    ):
+        raise ExtractionError("not an article: no sentence of prose (a list of short lines?)")
+    heading = _MD_HEADING.search(body)
+    first_line = body.split("\n", 1)[0].strip()
+    title = heading.group(1) if heading else (first_line if len(first_line) <= 200 else name)
+    return Extracted(text=body, title=title)

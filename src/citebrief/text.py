@@ -1,0 +1,138 @@
+"""Text rules that every stage shares (pure): words, stopwords, content words, sentences, and
+the day of an article. One home for each, so that the writer, the verifier, the keyword index
+and duplicate detection cut text the same way.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- words ----------------------------------------------------------------------------------------
+# A word is a run of letters, digits and underscores (Unicode-aware), as SQLite's unicode61
+# tokenizer sees it; the keyword index, near-duplicate shingles and the verifier all use it.
+WORD = re.compile(r"\w+", re.UNICODE)
+NUMBER = re.compile(r"\d[\d,.]*")
+
+STOPWORDS = frozenset(
+    """a an the and or but if then of to in on at by for with from as is are was were be been
+    being this that these those it its it's he she they them his her their we our you your i
+    has have had do does did so than too very can will would should could may might must shall
+    about into over after before under between through during also just only more most some
+    such any each other which who whom whose what when where why how all both few said says
+    say""".split()
+)
+_SUFFIXES = (
+    "ational",
+    "ation",
+    "ments",
+    "ment",
+    "ings",
+    "ing",
+    "ies",
+    "ied",
+    "ers",
+    "ed",
+    "es",
+    "ly",
+    "s",
+)
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text``, lower-cased, in order."""
+    return WORD.findall(text.lower())
+
+
+def stem(word: str) -> str:
+    """A crude suffix stripper: enough to match 'controls' with 'control' in short texts."""
+    word = word.lower()
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def content_terms(text: str) -> list[str]:
+    """Stems of the words that carry meaning (no stopwords, no single characters), in order."""
+    return [stem(w) for w in words(text) if len(w) > 1 and w not in STOPWORDS]
+
+
+def content_words(text: str) -> set[str]:
+    return set(content_terms(text))
+
+
+def numbers(text: str) -> set[str]:
+    """The numbers in ``text``, without thousands separators: '1,200' and '1200' are one."""
+    return {n.rstrip(".,").replace(",", "") for n in NUMBER.findall(text)}
+
+
+# --- sentences --------------------------------------------------------------------------------
+# A sentence ends at . ! or ? (and any closing quotes or brackets) before white space and what
+# can start a sentence: a capital, a digit, an opening quote or bracket, '#', an ellipsis, a
+# brand written in lower case with a capital or digit inside (iPhone, my6sense), or a link.
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])[\"'”’)\]]*[ \t\u00a0]+"
+    r"(?=[\"“‘(\[#…A-Z0-9]|[a-z]+[A-Z0-9]|https?://|pic\.twitter\.com)"
+)
+ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sen rep gov gen col lt st jr sr inc corp co ltd no vs etc fig jan feb
+    mar apr jun jul aug sep sept oct nov dec id u.s u.k e.g i.e a.m p.m""".split()
+)
+_BEFORE_NUMBERS = frozenset({"no", "fig"})  # "No. 5", "Fig. 2"; but "he said no."
+_INITIALS = re.compile(r"^(?:[a-z]\.)*[a-z]$")  # J. or J.J. or W.M.
+_LEADING = "\"'“‘(["
+_TRAILING = ".!?\"'”’)]"
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+_TIMES = frozenset({"a.m", "p.m"})
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence: ``text[start:end]`` is the sentence, stripped. A line
+    break always ends a sentence; within a line, a stop ends one unless it closes an
+    abbreviation ("Dec. 10", "U.S. officials", "J. Smith", "Gov. Noem"); "10 a.m." ends a
+    sentence unless a weekday follows."""
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for line in text.split("\n"):
+        spans.extend((offset + s, offset + e) for s, e in _line_spans(line))
+        offset += len(line) + 1
+    return spans
+
+
+def _line_spans(line: str) -> list[tuple[int, int]]:
+    spans = []
+    start = 0
+    for match in _SENTENCE_END.finditer(line):
+        before = line[start : match.start()].rsplit(None, 1)
+        last = before[-1].lstrip(_LEADING).rstrip(_TRAILING).lower() if before else ""
+        following = line[match.end() :]
+        if last in _TIMES and following.split(None, 1)[0].strip(",.").lower() not in _WEEKDAYS:
+            last = ""  # "at 10 a.m. The ..." ends the sentence
+        if last in _BEFORE_NUMBERS and not following[:1].isdigit():
+            last = ""
+        if last in ABBREVIATIONS or _INITIALS.match(last):
+            continue
+        end = match.start() + len(match.group(0).rstrip(" \t\u00a0"))
+        spans.append(_stripped(line, start, end))
+        start = match.end()
+    spans.append(_stripped(line, start, len(line)))
+    return [(s, e) for s, e in spans if e > s]
+
+
+def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def sentences(text: str) -> list[str]:
+    return [text[s:e] for s, e in sentence_spans(text)]
+
+
+# --- articles -----------------------------------------------------------------------------------
+def article_day(published: str, fetched_at: str) -> str:
+    """The day an article belongs to, as an ISO date: the day it was published, else the day
+    it was fetched; "" when neither is known."""
+    return (published or fetched_at)[:10]

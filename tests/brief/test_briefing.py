@@ -1,0 +1,94 @@
+"""Briefings end to end on the sample corpus with the extractive writer: the citation contract
+holds, retrieval respects its window and caps, thin evidence writes nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from citebrief.brief.render import to_json
+from citebrief.brief.writers import ExtractiveWriter
+from citebrief.errors import ThinEvidenceError
+from citebrief.models import BriefingRequest, Draft, Label, Window
+from citebrief.workspace import Workspace
+from tests.brief.conftest import brief as _brief
+
+
+def test_every_citation_resolves_and_every_quote_is_an_exact_span(sample: Workspace) -> None:
+    briefing = _brief(sample)
+    assert len(briefing.takeaways) == 3
+    numbers = {s.number for s in briefing.sources}
+    cited = [n for t in briefing.takeaways for s in t.sentences for n in s.citations]
+    assert set(cited) == numbers  # nothing listed that is not cited, nothing cited unlisted
+    assert sorted(numbers) == list(range(1, len(numbers) + 1))
+    first_use = list(dict.fromkeys(cited))
+    assert first_use == sorted(first_use)  # numbered in order of first use
+    for source in briefing.sources:
+        article = sample.corpus.get(source.article_id)
+        assert article is not None
+        assert article.text[source.start : source.end] == source.quote
+    for takeaway in briefing.takeaways:
+        assert takeaway.headline
+        for sentence in takeaway.sentences:
+            assert sentence.citations
+            quotes = [briefing.sources[n - 1].quote for n in sentence.citations]
+            assert any(sentence.text in q for q in quotes)  # extractive: quoted exactly
+            assert sentence.verdict == Label.SUPPORTED
+
+
+def test_report_counts_match_the_sentences(sample: Workspace) -> None:
+    briefing = _brief(sample)
+    sentences = [s for t in briefing.takeaways for s in t.sentences]
+    assert briefing.report.sentences == len(sentences)
+    assert briefing.report.cited == sum(bool(s.citations) for s in sentences)
+    assert briefing.report.supported == sum(s.verdict == "supported" for s in sentences)
+    assert briefing.report.flagged == 0
+    assert briefing.writer == "extractive"
+
+
+def test_json_carries_passages_spans_verdicts_and_settings(sample: Workspace) -> None:
+    data = json.loads(to_json(_brief(sample)))
+    assert data["schema"] == "citebrief.briefing/1"
+    assert {"start", "end", "quote", "article_id", "url"} <= set(data["sources"][0])
+    assert data["takeaways"][0]["sentences"][0]["verdict"] == "supported"
+    assert data["retrieval"]["max_per_article"] == 2
+    assert data["writer"] == "extractive"
+    assert set(data["timings"]) == {"retrieval", "writing", "verification"}
+
+
+def test_thin_evidence_writes_nothing(sample: Workspace) -> None:
+    with pytest.raises(ThinEvidenceError, match="not enough evidence") as caught:
+        _brief(sample, window=Window(date(2026, 11, 14), date(2026, 11, 15)))
+    assert caught.value.hint is not None
+
+
+def test_strict_removes_unsupported_sentences(sample: Workspace) -> None:
+    class Inventing(ExtractiveWriter):
+        def write_briefing(self, request: BriefingRequest) -> Draft:
+            draft = super().write_briefing(request)
+            draft.takeaways[0].sentences[0].text = "Zebras migrated across Antarctica in 1802."
+            return draft
+
+    kept = _brief(sample, writer=Inventing())
+    assert kept.report.flagged == 1
+    assert kept.takeaways[0].sentences[0].flagged
+    strict = _brief(sample, writer=Inventing(), strict=True)
+    assert strict.report.removed == 1
+    assert all("Zebras" not in s.text for t in strict.takeaways for s in t.sentences)
+
+
+def test_wrong_citation_is_recited_to_a_supporting_passage(sample: Workspace) -> None:
+    class Miscite(ExtractiveWriter):
+        def write_briefing(self, request: BriefingRequest) -> Draft:
+            draft = super().write_briefing(request)
+            first = draft.takeaways[0].sentences[0]
+            others = [p.key for p in request.passages if first.text not in p.text]
+            first.keys = [others[0]]
+            return draft
+
+    briefing = _brief(sample, writer=Miscite())
+    sentence = briefing.takeaways[0].sentences[0]
+    assert sentence.recited
+    assert sentence.text in briefing.sources[sentence.citations[0] - 1].quote

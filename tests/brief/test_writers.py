@@ -1,0 +1,70 @@
+"""Writers by name, and the extractive writer's drafts: exact quotes cited to their passage."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from citebrief.brief.writers import WRITERS, ExtractiveWriter, default_writer, make_writer
+from citebrief.errors import UsageError
+from citebrief.models import AnswerRequest, BriefingRequest, Passage, StreamingWriter, Window
+from citebrief.settings import load_settings
+
+WINDOW = Window(date(2026, 11, 9), date(2026, 11, 22))
+TEXTS = [
+    "The Commerce Department tightened its rules on high-bandwidth memory on Monday. "
+    "The rule covers HBM stacks above a bandwidth density threshold.",
+    "Beijing said it would take necessary measures in response to the memory rule. "
+    "Officials called the controls a violation of market principles.",
+    "SK Hynix shares fell 3 percent in Seoul after the memory rule was published. "
+    "Analysts expect the rule to cut sales of HBM to Chinese buyers.",
+]
+
+
+def passages() -> list[Passage]:
+    return [
+        Passage(f"S{i}", f"c{i}", f"a{i}", 0, len(t), t, 0.1 / i, 0.5, f"Title {i}", "Site",
+                "2026-11-10", f"https://e.example/{i}")
+        for i, t in enumerate(TEXTS, start=1)
+    ]  # fmt: skip
+
+
+def test_two_writers_are_registered() -> None:
+    assert set(WRITERS) == {"extractive", "openai"}
+
+
+def test_an_unknown_writer_is_a_usage_error(home: Path) -> None:
+    with pytest.raises(UsageError, match="unknown writer 'poet'"):
+        make_writer("poet", load_settings())
+
+
+def test_the_default_writer_follows_the_llm_settings(home: Path) -> None:
+    assert default_writer(load_settings()) == "extractive"
+    assert default_writer(load_settings(openai_base_url="http://127.0.0.1:9/v1")) == "openai"
+
+
+def test_the_extractive_writer_does_not_stream() -> None:
+    assert not isinstance(ExtractiveWriter(), StreamingWriter)
+
+
+def test_a_briefing_draft_quotes_its_passages_exactly() -> None:
+    found = passages()
+    request = BriefingRequest("HBM export controls memory rule", WINDOW, found, takeaways=2)
+    draft = ExtractiveWriter().write_briefing(request)
+    assert draft.writer == "extractive"
+    assert 1 <= len(draft.takeaways) <= 2
+    texts = {p.key: p.text for p in found}
+    for takeaway in draft.takeaways:
+        assert takeaway.headline.startswith("Title")
+        for sentence in takeaway.sentences:
+            assert len(sentence.keys) == 1
+            assert sentence.text in texts[sentence.keys[0]]
+
+
+def test_an_answer_draft_is_one_takeaway_without_a_headline() -> None:
+    request = AnswerRequest("What did Beijing say about the memory rule?", WINDOW, passages())
+    draft = ExtractiveWriter().write_answer(request)
+    assert [t.headline for t in draft.takeaways] == [""]
+    assert any("Beijing" in s.text for s in draft.takeaways[0].sentences)

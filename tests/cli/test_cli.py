@@ -1,0 +1,94 @@
+"""The command line as a user runs it: real processes, real model, real stores."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPUS, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+run = run_cli
+
+
+def test_ingest_sample_corpus_then_manage_it(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    result = run(home, "ingest", str(CORPUS / "sources.txt"), str(tmp_path / "missing.html"))
+    assert result.returncode == 1, result.stderr  # one source failed
+    assert "20 added" in result.stdout
+    assert "2 duplicate" in result.stdout
+    assert "1 failed" in result.stdout
+    assert "missing.html: no such file or directory" in result.stdout
+    assert result.stdout.count("near-duplicate") == 2
+    assert f"home: {home}" in result.stdout
+
+    stats = json.loads(run(home, "corpus", "stats", "--json").stdout)
+    assert stats["articles"] == 20
+    assert stats["sample_articles"] == 20
+    assert stats["vectors"] == stats["chunks"] > 20
+    assert stats["first_published"] == "2026-11-09"
+    assert stats["last_published"] == "2026-11-22"
+
+    again = run(home, "ingest", str(CORPUS / "sources.txt"))
+    assert again.returncode == 0
+    assert "0 added" in again.stdout
+    assert "20 unchanged" in again.stdout
+
+    listing = run(home, "corpus", "list").stdout
+    first_id = listing.splitlines()[1].split()[0]
+    shown = run(home, "corpus", "show", first_id[:6])
+    assert shown.returncode == 0
+    assert f"id: {first_id}" in shown.stdout
+
+    removed = run(home, "corpus", "remove", first_id)
+    assert removed.returncode == 0
+    assert f"removed {first_id}" in removed.stdout
+    assert run(home, "corpus", "check").returncode == 0
+    assert json.loads(run(home, "corpus", "stats", "--json").stdout)["articles"] == 19
+    readded = run(home, "ingest", str(CORPUS / "sources.txt"))
+    assert "1 added" in readded.stdout
+
+    missing = run(home, "corpus", "show", "zzzzzzzz")
+    assert missing.returncode == 2
+    assert missing.stderr.strip().startswith("error: no article with id")
+    assert len(missing.stderr.strip().splitlines()) == 1
+
+    mismatch = run(
+        home,
+        "corpus",
+        "stats",
+        CITEBRIEF_EMBEDDING_PROVIDER="openai",
+        CITEBRIEF_EMBEDDING_MODEL="text-embedding-3-small",
+        OPENAI_API_KEY="x",
+    )
+    assert mismatch.returncode == 2
+    assert "built with 'local:sentence-transformers/all-MiniLM-L6-v2'" in mismatch.stderr
+    assert "citebrief corpus reindex" in mismatch.stderr
+
+    reindexed = run(home, "corpus", "reindex")
+    assert reindexed.returncode == 0, reindexed.stderr
+    assert "re-indexed 20 articles" in reindexed.stdout
+    assert run(home, "corpus", "check").returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["ingest", "x.html"], {"CITEBRIEF_CHUNK_SIZE": "abc"}, "invalid setting chunk_size"),
+        (["ingest", "x.html"], {"CITEBRIEF_CHUNK_OVERLAP": "900"}, "chunk_overlap"),
+        (["ingest", "x.html", "--since", "someday"], {}, "cannot read the date"),
+        (["corpus", "stats"], {"CITEBRIEF_CHROMA_URL": "ftp://x"}, "not an http(s) URL"),
+        (["nosuchcommand"], {}, "No such command"),
+    ],
+)
+def test_usage_and_configuration_errors_exit_2(
+    tmp_path: Path, args: list[str], env: dict[str, str], message: str
+) -> None:
+    result = run(tmp_path / "home", *args, **env)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

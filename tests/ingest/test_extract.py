@@ -1,0 +1,75 @@
+"""Pages to articles: text, metadata, charsets, binary content."""
+
+from __future__ import annotations
+
+import pytest
+
+from citebrief.errors import ExtractionError
+from citebrief.ingest.extract import decode, extract_html, extract_plain, sniff_binary
+from tests.conftest import CORPUS, article_html, paragraphs
+
+
+def test_extract_html_reads_text_and_metadata() -> None:
+    html = article_html(
+        "Chips and rules",
+        paragraphs("meta", 5),
+        date="2026-11-12",
+        site="Pacific Ledger",
+        canonical="https://pl.example/chips",
+    )
+    found = extract_html(html)
+    assert found.title == "Chips and rules"
+    assert found.site_name == "Pacific Ledger"
+    assert found.published == "2026-11-12"
+    assert found.url == "https://pl.example/chips"
+    assert found.language == "en"
+    assert found.author == "Ada Writer"
+    assert "Home" not in found.text
+    assert "All rights reserved" not in found.text
+
+
+def test_sample_pages_carry_the_sample_marker() -> None:
+    page = next((CORPUS / "pages").glob("*.html"))
+    assert extract_html(page.read_text(encoding="utf-8")).sample is True
+
+
+@pytest.mark.parametrize("html", ["", "   ", "<html><body><nav>Home</nav></body></html>"])
+def test_extract_html_refuses_pages_without_article(html: str) -> None:
+    with pytest.raises(ExtractionError):
+        extract_html(html, min_chars=200)
+
+
+def test_extract_plain_takes_the_markdown_heading_as_title() -> None:
+    found = extract_plain("# Heading here\n\n" + "\n\n".join(paragraphs("md", 3)))
+    assert found.title == "Heading here"
+
+
+def test_extract_plain_refuses_a_list_of_short_lines() -> None:
+    with pytest.raises(ExtractionError, match="not an article"):
+        extract_plain((CORPUS / "topics.txt").read_text(encoding="utf-8"), min_chars=10)
+
+
+def test_decode_repairs_a_wrong_declared_charset() -> None:
+    data = "Le café est prêt — “quoted”".encode("cp1252")
+    decoded = decode(data, "utf-8")
+    assert "café" in decoded.text
+    assert "“quoted”" in decoded.text
+    assert "wrong" in decoded.note
+
+
+def test_decode_uses_meta_charset() -> None:
+    html = '<html><head><meta charset="iso-8859-1"></head><body>Résumé</body></html>'
+    assert "Résumé" in decode(html.encode("latin-1")).text
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (b"%PDF-1.7 ...", "application/pdf"),
+        (b"\x89PNG\r\n", "image/png"),
+        (b"abc\x00def", "application/octet-stream"),
+        (b"<html>", None),
+    ],
+)
+def test_sniff_binary(data: bytes, kind: str | None) -> None:
+    assert sniff_binary(data) == kind

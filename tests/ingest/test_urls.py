@@ -1,0 +1,29 @@
+"""URL canonicalisation and article ids."""
+
+from __future__ import annotations
+
+import pytest
+
+from citebrief.ingest.urls import article_id, canonical_url
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("https://Example.com/a/b/", "https://example.com/a/b"),
+        ("http://www.example.com/a", "https://example.com/a"),
+        ("https://example.com:443/a#frag", "https://example.com/a"),
+        ("https://example.com/a?utm_source=x&utm_medium=y&id=3", "https://example.com/a?id=3"),
+        ("https://example.com/a?b=2&a=1&fbclid=zz", "https://example.com/a?a=1&b=2"),
+        ("https://example.com:8080/a/index.html", "https://example.com:8080/a"),
+        ("https://example.com/caf%C3%A9", "https://example.com/caf%C3%A9"),
+    ],
+)
+def test_canonical_url(given: str, expected: str) -> None:
+    assert canonical_url(given) == expected
+
+
+def test_article_id_is_stable_and_short() -> None:
+    assert article_id("https://example.com/a") == article_id("https://example.com/a")
+    assert len(article_id("https://example.com/a")) == 12
+    assert article_id("https://example.com/a") != article_id("https://example.com/b")
