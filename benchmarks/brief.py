@@ -58,12 +58,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from citebrief.embeddings import LocalEmbeddings
-    from citebrief.models import Article, Extracted, Span
-    from citebrief.retrieve import Window
+    from citebrief.corpus.embeddings import LocalEmbeddings
+    from citebrief.corpus.store import Corpus
+    from citebrief.corpus.vectors import VectorIndex
+    from citebrief.models import Article, Chunk, Extracted, Span, Window
     from citebrief.settings import Settings
-    from citebrief.store import ChunkRow, Corpus
-    from citebrief.vectors import VectorIndex
 
 ROOT = Path(__file__).resolve().parents[1]
 NEWS = ROOT.parent / "shared" / "data" / "news-html"
@@ -142,8 +141,9 @@ class BasePage:
 
 
 def load_base_pages(news: Path, samples: Path, settings: Settings) -> list[BasePage]:
-    from citebrief.chunking import chunk_text
-    from citebrief.extract import ExtractionError, decode, extract_html
+    from citebrief.corpus.chunking import chunk_text
+    from citebrief.errors import ExtractionError
+    from citebrief.ingest.extract import decode, extract_html
 
     files = sorted((news / "html").glob("*.html.gz")) + sorted(samples.glob("*.html"))
     if not files:
@@ -155,12 +155,14 @@ def load_base_pages(news: Path, samples: Path, settings: Settings) -> list[BaseP
             raw = gzip.decompress(raw)
         name = path.name.split(".")[0]
         try:
-            extracted = extract_html(decode(raw).text, "", settings.min_text_chars)
+            extracted = extract_html(decode(raw).text, "", settings.ingest.min_text_chars)
         except ExtractionError as exc:
             log(f"skipped {path.name}: {exc}")
             continue
         url = extracted.url or f"https://bench.citebrief.invalid/{name}"
-        spans = chunk_text(extracted.text, settings.chunk_size, settings.chunk_overlap)
+        spans = chunk_text(
+            extracted.text, settings.chunking.chunk_size, settings.chunking.chunk_overlap
+        )
         by_length: dict[int, set[str]] = {}
         for word in _LETTERS.findall(extracted.text):
             by_length.setdefault(len(word), set()).add(word.lower())
@@ -194,17 +196,17 @@ def make_copy(
 ) -> tuple[Article, list[Span], int]:
     """Copy ``copy`` of a page as an article with its spans; the last value counts spans that
     do not line up with the original's (their vectors then come from the nearest original)."""
-    from citebrief import dedup
-    from citebrief.chunking import chunk_text
+    from citebrief.corpus import dedup
+    from citebrief.corpus.chunking import chunk_text
+    from citebrief.ingest.urls import article_id, canonical_url, host_of
     from citebrief.models import Article
-    from citebrief.urls import article_id, canonical_url, host_of
 
     e = page.extracted
     if copy == 0:
         text, spans = e.text, page.spans
     else:
         text = vary(e.text, page.vocabulary, random.Random(f"{page.name}:{copy}"))
-        spans = chunk_text(text, settings.chunk_size, settings.chunk_overlap)
+        spans = chunk_text(text, settings.chunking.chunk_size, settings.chunking.chunk_overlap)
     misaligned = sum(
         1
         for i, s in enumerate(spans)
@@ -316,13 +318,13 @@ class Builder:
         self.sigma = sigma
         self.log = BuildLog()
         self.serial = 0
-        self._rows: list[ChunkRow] = []
+        self._rows: list[Chunk] = []
         self._vectors: list[np.ndarray[Any, Any]] = []
         self._meta: dict[str, dict[str, Any]] = {}
         self._hashes: dict[str, str] = {}
 
     def grow(self, target: int) -> None:
-        from citebrief.ingest import _vector_meta
+        from citebrief.corpus.sync import vector_meta
 
         while self.log.chunks < target:
             number = self.serial % len(self.pages)
@@ -346,7 +348,7 @@ class Builder:
             self.log.sqlite_s += time.perf_counter() - started
             self._rows.extend(rows)
             self._vectors.extend(vectors)
-            self._meta[article.id] = _vector_meta(article)
+            self._meta[article.id] = vector_meta(article)
             self._hashes[article.id] = article.content_hash
             self.log.chunks += len(rows)
             self.log.articles += 1
@@ -414,7 +416,7 @@ class StageClock:
 def instrumented(corpus: Corpus, index: VectorIndex, clock: StageClock) -> Iterator[None]:
     """Wrap the calls ``retrieve`` makes with timers (instance and module attributes; the work
     done is the library's own)."""
-    import citebrief.retrieve as retrieve_module
+    import citebrief.brief.rank as rank_module
 
     embeddings: Any = index.embeddings
     patched: list[tuple[Any, str]] = []
@@ -427,18 +429,19 @@ def instrumented(corpus: Corpus, index: VectorIndex, clock: StageClock) -> Itera
         (corpus, "chunk_owners", "SQLite reads"),
         (corpus, "get", "SQLite reads"),
         (corpus, "chunk", "SQLite reads"),
-        (corpus, "signature", "SQLite reads"),  # newer versions read only the MinHash
+        (corpus, "signature", "SQLite reads"),  # older versions: one MinHash a call
+        (corpus, "signatures_of", "SQLite reads"),  # the MinHashes of every candidate
     ):
         if not hasattr(owner, attribute):
             continue
         setattr(owner, attribute, clock.wrap(stage, getattr(owner, attribute)))
         patched.append((owner, attribute))
-    mmr = retrieve_module._mmr
-    retrieve_module._mmr = clock.wrap("MMR", mmr)
+    mmr = rank_module.mmr
+    rank_module.mmr = clock.wrap("MMR", mmr)
     try:
         yield
     finally:
-        retrieve_module._mmr = mmr
+        rank_module.mmr = mmr
         for owner, attribute in patched:
             delattr(owner, attribute)
 
@@ -509,42 +512,31 @@ def measure_briefings(
     chunks: int,
     articles: int,
 ) -> BriefStats:
-    from citebrief.app import make_verifier
-    from citebrief.brief import build_briefing
-    from citebrief.render import to_html, to_json, to_markdown
-    from citebrief.retrieve import ThinEvidenceError, Window
-    from citebrief.writers import ExtractiveWriter
+    from citebrief.brief.briefing import build_briefing
+    from citebrief.brief.render import to_html, to_json, to_markdown
+    from citebrief.brief.retrieve import Evidence
+    from citebrief.brief.writers import ExtractiveWriter
+    from citebrief.errors import ThinEvidenceError
+    from citebrief.models import Desk, Window
+    from citebrief.verify import make_verifier
 
-    verifier = make_verifier(settings, index.embeddings)  # the default: offline
+    verifier = make_verifier("offline", settings, index.embeddings)  # the default
+    evidence = Evidence(corpus, index, settings.retrieval)
+    desk = Desk(ExtractiveWriter(), verifier)
 
     windows = {"all dates": Window(), "7 days": Window(*WEEK)}
     runs = []
     # one unmeasured pass: first-call costs (SQLite pages, Chroma segments, regexes)
     for topic in topics[:2]:
         with suppress(ThinEvidenceError):
-            build_briefing(
-                topic,
-                corpus=corpus,
-                index=index,
-                writer=ExtractiveWriter(),
-                verifier=verifier,
-                settings=settings,
-            )
+            build_briefing(topic, evidence, desk)
     load_before = os.getloadavg()
     for rep in range(reps):
         for label, window in windows.items():
             for topic in topics:
                 started = time.perf_counter()
                 try:
-                    b = build_briefing(
-                        topic,
-                        corpus=corpus,
-                        index=index,
-                        writer=ExtractiveWriter(),
-                        verifier=verifier,
-                        settings=settings,
-                        window=window,
-                    )
+                    b = build_briefing(topic, evidence, desk, window=window)
                 except ThinEvidenceError as exc:
                     call_s = time.perf_counter() - started
                     runs.append(BriefRun(topic, label, {}, call_s, 0, 0, 0, 0, 0, str(exc)))
@@ -604,8 +596,11 @@ def measure_retrieval(
 ) -> list[RetrievalStats]:
     import torch
 
-    from citebrief.retrieve import Window, _where, retrieve
-    from citebrief.store import fts_query
+    from citebrief.brief.retrieve import Evidence, _where, retrieve
+    from citebrief.corpus.fts import fts_query
+    from citebrief.models import Window
+
+    evidence = Evidence(corpus, index, settings.retrieval)
 
     embeddings: Any = index.embeddings
     # the query embedding alone, and the vectors for the bare queries
@@ -639,13 +634,13 @@ def measure_retrieval(
         stats.keyword_hits = matches
         where = _where(window)
         for query in queries[:5]:  # warm-up, not measured
-            retrieve(query, corpus=corpus, index=index, settings=settings, window=window)
+            retrieve(query, evidence, window)
         stats.load_before = os.getloadavg()
         with instrumented(corpus, index, clock):
             for query, vector in zip(queries, vectors, strict=True):
                 clock.reset()
                 started = time.perf_counter()
-                got = retrieve(query, corpus=corpus, index=index, settings=settings, window=window)
+                got = retrieve(query, evidence, window)
                 total = time.perf_counter() - started
                 parts = clock.reset()
                 # embed + dense run in a worker thread beside the keyword search
@@ -664,7 +659,7 @@ def measure_retrieval(
                 started = time.perf_counter()
                 index.collection.query(
                     query_embeddings=[vector],
-                    n_results=settings.dense_k,
+                    n_results=settings.retrieval.dense_k,
                     where=where,
                     include=["documents", "metadatas", "distances"],
                 )
@@ -672,7 +667,7 @@ def measure_retrieval(
                 started = time.perf_counter()
                 index.collection.query(
                     query_embeddings=[vector],
-                    n_results=settings.dense_k,
+                    n_results=settings.retrieval.dense_k,
                     where=where,
                     include=["distances"],
                 )
@@ -690,12 +685,13 @@ def measure_retrieval(
 def profile_retrieval(
     corpus: Corpus, index: VectorIndex, settings: Settings, queries: Sequence[str]
 ) -> str:
-    from citebrief.retrieve import retrieve
+    from citebrief.brief.retrieve import Evidence, retrieve
 
+    evidence = Evidence(corpus, index, settings.retrieval)
     profiler = cProfile.Profile()
     profiler.enable()
     for query in queries:
-        retrieve(query, corpus=corpus, index=index, settings=settings)
+        retrieve(query, evidence)
     profiler.disable()
     stream = io.StringIO()
     pstats.Stats(profiler, stream=stream).sort_stats("tottime").print_stats(25)
@@ -1045,10 +1041,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.brief_chunks < 1 or not sizes or args.queries < 5 or args.reps < 1:
         parser.error("sizes must be positive, --queries at least 5, --reps at least 1")
 
-    from citebrief.embeddings import LocalEmbeddings, model_key
+    from citebrief.corpus.embeddings import LocalEmbeddings
+    from citebrief.corpus.store import Corpus
+    from citebrief.corpus.vectors import VectorIndex, chroma_client
     from citebrief.settings import LOCAL_EMBEDDING_MODEL, load_settings
-    from citebrief.store import Corpus
-    from citebrief.vectors import VectorIndex, chroma_client
 
     scratch = Path(tempfile.mkdtemp(prefix="citebrief-bench-brief-"))
     try:
@@ -1062,7 +1058,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(f"load average {_load(os.getloadavg())}; scratch {scratch}")
 
         started = time.perf_counter()
-        embeddings = LocalEmbeddings(batch_size=settings.embed_batch_size)
+        embeddings = LocalEmbeddings(batch_size=settings.index.embed_batch_size)
         embeddings.embed_query("warm up")  # loads the model
         embeddings.embed_documents(["warm up the model with a longer text " * 20] * 8)
         for query in BRIEF_TOPICS:
@@ -1086,7 +1082,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         corpus = Corpus(settings.db_path)
         index = VectorIndex(
-            chroma_client(settings), settings.collection, embeddings, model_key(settings)
+            chroma_client(settings), settings.index.collection, embeddings, settings.index.model_key
         )
         builder = Builder(pages, corpus, index, settings, sigma)
         queries = make_queries(pages, args.queries)
@@ -1141,7 +1137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         calibration_samples=args.calibrate,
         sigma=sigma,
         settings={
-            k: getattr(settings, k)
+            k: settings.flat()[k]
             for k in (
                 "chunk_size",
                 "chunk_overlap",

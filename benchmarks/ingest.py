@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
-    from citebrief.embeddings import LocalEmbeddings
+    from citebrief.corpus.embeddings import LocalEmbeddings
 
 ROOT = Path(__file__).resolve().parents[1]
 NEWS = ROOT.parent / "shared" / "data" / "news-html"
@@ -239,13 +239,12 @@ class RunResult:
 def run_once(pages: list[Path], folder: Path, embeddings: LocalEmbeddings) -> RunResult:
     import trafilatura
 
-    from citebrief.embeddings import model_key
-    from citebrief.fetch import Fetcher
-    from citebrief.ingest import ingest
+    from citebrief.corpus.store import Corpus
+    from citebrief.corpus.vectors import VectorIndex, chroma_client
+    from citebrief.ingest.fetch import Fetcher
+    from citebrief.ingest.pipeline import ingest
     from citebrief.models import Outcome
     from citebrief.settings import LOCAL_EMBEDDING_MODEL, load_settings
-    from citebrief.store import Corpus
-    from citebrief.vectors import VectorIndex, chroma_client
 
     home = folder / "home"
     settings = load_settings(
@@ -262,10 +261,10 @@ def run_once(pages: list[Path], folder: Path, embeddings: LocalEmbeddings) -> Ru
     corpus = Corpus(settings.db_path)
     model_encode = model.encode
     index = VectorIndex(
-        chroma_client(settings), settings.collection, embeddings, model_key(settings)
+        chroma_client(settings), settings.index.collection, embeddings, settings.index.model_key
     )
     index.collection = _TimedCollection(index.collection, clock)
-    fetcher = Fetcher(settings)
+    fetcher = Fetcher(settings.fetch)
     setup_s = time.perf_counter() - started
 
     load_before = os.getloadavg()
@@ -502,10 +501,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if count < 1 or args.repeat < 1:
         parser.error("--pages and --repeat must be at least 1")
 
-    from citebrief.embeddings import LocalEmbeddings
-    from citebrief.settings import Settings
+    from citebrief.corpus.embeddings import LocalEmbeddings
+    from citebrief.settings import default_of
 
-    embed_batch = Settings.model_fields["embed_batch_size"].default
+    embed_batch = default_of("embed_batch_size")
     sources = load_sources(args.data)
     print(f"{len(sources)} source pages from {args.data}", file=sys.stderr)
 
