@@ -416,7 +416,7 @@ class StageClock:
 def instrumented(corpus: Corpus, index: VectorIndex, clock: StageClock) -> Iterator[None]:
     """Wrap the calls ``retrieve`` makes with timers (instance and module attributes; the work
     done is the library's own)."""
-    import citebrief.brief.rank as rank_module
+    import citebrief.stories.rank as rank_module
 
     embeddings: Any = index.embeddings
     patched: list[tuple[Any, str]] = []
@@ -514,10 +514,10 @@ def measure_briefings(
 ) -> BriefStats:
     from citebrief.brief.briefing import build_briefing
     from citebrief.brief.render import to_html, to_json, to_markdown
-    from citebrief.brief.retrieve import Evidence
     from citebrief.brief.writers import ExtractiveWriter
     from citebrief.errors import ThinEvidenceError
     from citebrief.models import Desk, Window
+    from citebrief.stories.retrieve import Evidence
     from citebrief.verify import make_verifier
 
     verifier = make_verifier("offline", settings, index.embeddings)  # the default
@@ -596,9 +596,9 @@ def measure_retrieval(
 ) -> list[RetrievalStats]:
     import torch
 
-    from citebrief.brief.retrieve import Evidence, _where, retrieve
     from citebrief.corpus.fts import fts_query
     from citebrief.models import Window
+    from citebrief.stories.retrieve import Evidence, _where, retrieve
 
     evidence = Evidence(corpus, index, settings.retrieval)
 
@@ -685,7 +685,7 @@ def measure_retrieval(
 def profile_retrieval(
     corpus: Corpus, index: VectorIndex, settings: Settings, queries: Sequence[str]
 ) -> str:
-    from citebrief.brief.retrieve import Evidence, retrieve
+    from citebrief.stories.retrieve import Evidence, retrieve
 
     evidence = Evidence(corpus, index, settings.retrieval)
     profiler = cProfile.Profile()

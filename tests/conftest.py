@@ -85,6 +85,13 @@ def workspace(settings: Settings) -> Iterator[Workspace]:
         ws.close()
 
 
+@pytest.fixture
+def sample(workspace: Workspace) -> Workspace:
+    """The sample corpus ingested into this test's workspace (hashed embeddings)."""
+    workspace.ingest([CORPUS / "sources.txt"])
+    return workspace
+
+
 # --- a scripted HTTP server on 127.0.0.1 ----------------------------------------------------------
 Route = Callable[[BaseHTTPRequestHandler], None]
 

@@ -80,6 +80,18 @@ def prompt_of(request: dict[str, Any]) -> str:
     return content if isinstance(content, str) else "".join(p.get("text", "") for p in content)
 
 
+STORY = re.compile(r'<story key="(T\d+)"[^>]*>\n(.*?)\n</story>', re.S)
+
+
+def stories_of(request: dict[str, Any]) -> dict[str, list[str]]:
+    """Story key -> the keys of its <passage> blocks, in the prompt's order."""
+    users = [m for m in request["messages"] if m["role"] == "user"]
+    return {
+        key: [k for k, _ in PASSAGE.findall(body)]
+        for key, body in STORY.findall(users[0]["content"])
+    }
+
+
 def passages_of(request: dict[str, Any]) -> dict[str, str]:
     """Key -> text of the <passage> blocks in the request's first user message."""
     users = [m for m in request["messages"] if m["role"] == "user"]

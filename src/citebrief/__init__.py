@@ -30,7 +30,7 @@ _EXPORTS = {
     "build_briefing": "citebrief.brief.briefing",
     "build_answer": "citebrief.brief.briefing",
     "ask": "citebrief.brief.answer",
-    "retrieve": "citebrief.brief.retrieve",
+    "retrieve": "citebrief.stories.retrieve",
     "render": "citebrief.brief.render",
     "make_writer": "citebrief.brief.writers",
     "make_verifier": "citebrief.verify",
@@ -94,7 +94,6 @@ if TYPE_CHECKING:
     from citebrief.brief.answer import ask
     from citebrief.brief.briefing import build_answer, build_briefing
     from citebrief.brief.render import render
-    from citebrief.brief.retrieve import retrieve
     from citebrief.brief.writers import make_writer
     from citebrief.errors import (
         CitebriefError,
@@ -121,6 +120,7 @@ if TYPE_CHECKING:
         Writer,
     )
     from citebrief.settings import Settings, load_settings
+    from citebrief.stories.retrieve import retrieve
     from citebrief.verify import make_verifier
     from citebrief.workspace import Workspace, open_workspace
 

@@ -192,19 +192,57 @@ class Retrieval:
     vectors: dict[str, Any] = field(default_factory=dict, repr=False)  # key -> unit vector
 
 
+# --- stories ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """One news event in a window: the articles that cover it, from one or more outlets."""
+
+    id: str  # stable: the same event keeps its id from one week to the next
+    articles: tuple[str, ...]  # article ids in the window, oldest first
+    outlets: tuple[str, ...]  # every outlet that ran it (reprints of a wire copy included)
+    sources: int  # independent sources: a wire copy and its reprints count once
+    first_day: str
+    last_day: str
+    title: str  # the title of its most representative article
+    relevance: float = 0.0  # probability that it is about the topic asked
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "outlets": list(self.outlets),
+            "sources": self.sources,
+            "articles": list(self.articles),
+            "first_day": self.first_day,
+            "last_day": self.last_day,
+            "relevance": round(self.relevance, 3),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StoryPassages:
+    """A story chosen for a takeaway, and its passages the writer may cite."""
+
+    story: Story
+    passages: list[Passage]
+
+
 # --- writing ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class BriefingRequest:
-    """Write ``takeaways`` takeaways on ``topic`` from the passages."""
+    """Write one takeaway on ``topic`` for each story, from that story's passages, in order."""
 
     topic: str
     window: Window
-    passages: list[Passage]
-    takeaways: int = 3
-    vectors: dict[str, Any] = field(default_factory=dict, repr=False)  # passage key -> vector
+    stories: list[StoryPassages]
     today: str = ""
+
+    @property
+    def passages(self) -> list[Passage]:
+        return [p for s in self.stories for p in s.passages]
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +265,7 @@ class DraftSentence:
 class DraftTakeaway:
     headline: str
     sentences: list[DraftSentence]
+    story: str = ""  # the story it is about (its id); "" in an answer
 
 
 @dataclass(slots=True)
@@ -309,6 +348,7 @@ class Takeaway:
     number: int
     headline: str
     sentences: list[Sentence]
+    story: dict[str, Any] | None = None  # Story.as_dict() of the story it is about
 
 
 @dataclass(slots=True)
@@ -337,6 +377,8 @@ class Report:
     recited: int = 0
     removed: int = 0
     dropped_citations: int = 0
+    stories_on_topic: int = 0  # stories of the window about the topic (takeaways take the best)
+    takeaways_on_topic: int = 0  # takeaways whose story clears the relevance threshold
 
 
 @dataclass(slots=True)
@@ -352,6 +394,7 @@ class Briefing:
     retrieval: dict[str, Any]
     usage: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    note: str = ""  # e.g. "2 stories on this topic in the window"
     schema: str = BRIEFING_SCHEMA
 
     def to_dict(self) -> dict[str, Any]:

@@ -119,10 +119,17 @@ class RetrievalSettings(_Group):
     relevance_floor: float = Field(
         0.25, ge=-1, le=1, description="Cosine similarity a passage needs to count as evidence."
     )
-    min_passages: int = Field(3, ge=1, description="Fewer relevant passages: evidence too thin.")
-    min_articles: int = Field(2, ge=1, description="Fewer relevant articles: evidence too thin.")
+    min_passages: int = Field(
+        1, ge=1, description="Fewer passages from the on-topic stories: evidence too thin."
+    )
+    min_articles: int = Field(
+        1, ge=1, description="Fewer articles in the on-topic stories: evidence too thin."
+    )
     collapse_similarity: float = Field(
-        0.5, gt=0, le=1, description="Articles this similar (MinHash) count as one story."
+        0.5,
+        gt=0,
+        le=1,
+        description="Articles this similar (MinHash) count as one independent source.",
     )
 
 

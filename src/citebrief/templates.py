@@ -17,7 +17,7 @@ VARIABLES: dict[str, frozenset[str]] = {
     "condense": frozenset({"history", "question"}),
 }
 _VARIABLE = re.compile(r"(?<!\{)\{([a-z_]+)\}(?!\})")
-_PASSAGE_TAG = re.compile(r"<(/?)\s*(passage)", re.I)
+_PASSAGE_TAG = re.compile(r"<(/?)\s*(passage|story)", re.I)
 _TOKEN = re.compile(r"\{\{|\}\}|\{([a-z_]+)\}")
 
 
@@ -51,13 +51,23 @@ def render(name: str, **values: object) -> str:
 
 def fence_passages(passages: list[tuple[str, str, str]]) -> str:
     """(key, label, text) triples as <passage> blocks. Text and label come from untrusted pages:
-    a passage tag inside them (any case) is defused, and the label cannot leave its quotes."""
+    a passage or story tag inside them (any case) is defused, and the label cannot leave its
+    quotes."""
     blocks = []
     for key, label, text in passages:
         safe_text = _PASSAGE_TAG.sub(_defuse, text)
         safe_label = html.escape(label, quote=True)
         blocks.append(f'<passage key="{key}" source="{safe_label}">\n{safe_text}\n</passage>')
     return "\n\n".join(blocks)
+
+
+def fence_stories(stories: list[tuple[str, str, list[tuple[str, str, str]]]]) -> str:
+    """(key, outlets, passages) as <story> blocks of <passage> blocks (``fence_passages``)."""
+    return "\n\n".join(
+        f'<story key="{key}" outlets="{html.escape(outlets, quote=True)}">\n'
+        f"{fence_passages(passages)}\n</story>"
+        for key, outlets, passages in stories
+    )
 
 
 def _defuse(match: re.Match[str]) -> str:

@@ -66,6 +66,30 @@ def numbers(text: str) -> set[str]:
     return {n.rstrip(".,").replace(",", "") for n in NUMBER.findall(text)}
 
 
+# A name: capitalised words in a row ("Nancy Pelosi", "Wire Asia Service"); a sentence's first
+# word is a name only when it is not a common word
+_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
+_NOT_NAMES = frozenset(
+    """the a an in on at for and but he she they it this that after as when while some if we i
+    his her mr ms mrs dr monday tuesday wednesday thursday friday saturday sunday there here
+    what why how who our their its one two new""".split()
+)
+
+
+def names(text: str) -> set[str]:
+    """The names in ``text``, lower-cased: runs of capitalised words, leading common words
+    ("The", "On", "Mr.") left out."""
+    found = set()
+    for match in _NAME.findall(text):
+        parts = match.split()
+        while parts and parts[0].lower().rstrip(".") in _NOT_NAMES:
+            parts = parts[1:]
+        name = " ".join(parts).rstrip(".").lower()
+        if len(name) > 2:
+            found.add(name)
+    return found
+
+
 # --- sentences --------------------------------------------------------------------------------
 # A sentence ends at . ! or ? (and any closing quotes or brackets) before white space and what
 # can start a sentence: a capital, a digit, an opening quote or bracket, '#', an ellipsis, a

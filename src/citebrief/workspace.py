@@ -8,6 +8,7 @@ other programs call: ingest, brief, ask, weekly, and managing the corpus.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -17,7 +18,6 @@ from typing import Any
 
 from citebrief.brief import answer, weekly
 from citebrief.brief.briefing import build_briefing
-from citebrief.brief.retrieve import Evidence
 from citebrief.brief.writers import make_writer
 from citebrief.corpus import manage
 from citebrief.corpus.embeddings import make_embeddings
@@ -40,6 +40,8 @@ from citebrief.models import (
     Writer,
 )
 from citebrief.settings import Settings
+from citebrief.stories.retrieve import Evidence
+from citebrief.stories.update import update_stories
 from citebrief.verify import check_verifier, make_verifier
 
 
@@ -104,7 +106,7 @@ class Workspace:
         """Fetch, extract, deduplicate and index every source (URLs, feeds, files, folders)."""
         fetcher = Fetcher(self.settings.fetch)
         try:
-            return ingest(
+            report = ingest(
                 [str(source) for source in sources],
                 settings=self.settings,
                 corpus=self.corpus,
@@ -115,6 +117,24 @@ class Workspace:
             )
         finally:
             fetcher.close()
+        started = time.perf_counter()
+        self.update_stories(progress)
+        report.stage_seconds["stories"] = time.perf_counter() - started
+        report.stage_seconds["total"] = (
+            report.stage_seconds.get("total", 0.0) + (report.stage_seconds["stories"])
+        )
+        return report
+
+    def update_stories(self, progress: Progress | None = None) -> int:
+        """Group the articles that are in no story yet (``stories.update``)."""
+        evidence = self.evidence
+        return update_stories(
+            self.corpus,
+            self.index.embeddings.embed_documents,
+            self.index.model,
+            evidence.grouping,
+            progress,
+        )
 
     def stats(self) -> dict[str, Any]:
         found = manage.stats(self.corpus, self.index)

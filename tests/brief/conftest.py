@@ -1,25 +1,16 @@
-"""The sample corpus ingested once per test, with hashed embeddings, and a briefing helper."""
+"""A briefing helper on the sample corpus (the ``sample`` fixture of tests/conftest.py)."""
 
 from __future__ import annotations
 
 from datetime import date
-
-import pytest
 
 from citebrief.brief.briefing import build_briefing
 from citebrief.brief.writers import ExtractiveWriter
 from citebrief.models import Briefing, Desk, Window
 from citebrief.verify.lexical import LexicalVerifier
 from citebrief.workspace import Workspace
-from tests.conftest import CORPUS
 
 SAMPLE_WINDOW = Window(date(2026, 11, 9), date(2026, 11, 22))
-
-
-@pytest.fixture
-def sample(workspace: Workspace) -> Workspace:
-    workspace.ingest([CORPUS / "sources.txt"])
-    return workspace
 
 
 def brief(ws: Workspace, topic: str = "HBM export controls", **kwargs: object) -> Briefing:

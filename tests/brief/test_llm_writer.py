@@ -12,6 +12,7 @@ import json
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,19 @@ from citebrief.brief.render import to_markdown
 from citebrief.brief.writers import ExtractiveWriter, make_writer
 from citebrief.errors import ConfigError, LLMError, MalformedOutput
 from citebrief.llm import parse_json_object as parse_draft_json
-from citebrief.models import Briefing, BriefingRequest, Desk, Draft, Label, Passage, Window
+from citebrief.models import (
+    Briefing,
+    BriefingRequest,
+    Desk,
+    Draft,
+    Label,
+    Passage,
+    Story,
+    StoryPassages,
+    Window,
+)
 from citebrief.settings import Settings, load_settings
+from citebrief.stories.relevance import RelevanceModel
 from citebrief.text import content_words, sentence_spans
 from citebrief.verify.lexical import LexicalVerifier
 from citebrief.workspace import Workspace
@@ -39,6 +51,7 @@ from tests.openai_server import (
     error_body,
     passages_of,
     prompt_of,
+    stories_of,
 )
 
 pytestmark = pytest.mark.timeout(60)
@@ -79,9 +92,17 @@ def corpus(workspace: Workspace) -> Workspace:
     return workspace
 
 
-def brief(ws: Workspace, settings: Settings, *, strict: bool = False) -> Briefing:
+# every story holding half the topic's terms is on topic: these tests are about the writer, and
+# the hashed test embeddings say little about relevance (tests/e2e/test_stories.py does)
+LENIENT = RelevanceModel((0.0, 0.0, 0.0, 0.0), 0.0, 0.5, 0.5, 0.99)
+
+
+def brief(
+    ws: Workspace, settings: Settings, *, strict: bool = False, window: Window = WINDOW
+) -> Briefing:
     desk = Desk(OpenAIWriter(settings.llm), LexicalVerifier())
-    return build_briefing(TOPIC, ws.evidence, desk, window=WINDOW, strict=strict)
+    evidence = replace(ws.evidence, relevance=LENIENT)
+    return build_briefing(TOPIC, evidence, desk, window=window, strict=strict)
 
 
 def pick_sentences(passages: dict[str, str]) -> dict[str, str]:
@@ -106,18 +127,22 @@ def pick_sentences(passages: dict[str, str]) -> dict[str, str]:
 
 class FromPassages:
     """A server reply computed from the prompt: ``build(self)`` returns the draft JSON and may
-    use ``self.picked`` (key -> verbatim sentence) and ``self.keys`` (picked keys, S1 first)."""
+    use ``self.picked`` (key -> verbatim sentence), ``self.keys`` (the picked keys of the first
+    story, T1, S1 first) and ``self.other`` (a picked key of the second story, T2)."""
 
     def __init__(self, build: Callable[[FromPassages], dict[str, Any]]) -> None:
         self.build = build
         self.passages: dict[str, str] = {}
         self.picked: dict[str, str] = {}
         self.keys: list[str] = []
+        self.other = ""
 
     def __call__(self, request: dict[str, Any]) -> Reply:
         self.passages = passages_of(request)
         self.picked = pick_sentences(self.passages)
-        self.keys = sorted(self.picked, key=lambda k: int(k[1:]))
+        stories = [[k for k in keys if k in self.picked] for keys in stories_of(request).values()]
+        self.keys = stories[0] if stories else sorted(self.picked, key=lambda k: int(k[1:]))
+        self.other = stories[1][0] if len(stories) > 1 and stories[1] else ""
         return Reply(200, completion(json.dumps(self.build(self))))
 
 
@@ -153,8 +178,11 @@ def passage(key: str, text: str, title: str = "A title", site: str = "Test Times
 
 
 def request_for(*texts: str) -> BriefingRequest:
+    """One story holding a passage for each text."""
     passages = [passage(f"S{n}", text) for n, text in enumerate(texts, start=1)]
-    return BriefingRequest(TOPIC, WINDOW, passages, takeaways=3, today="2026-11-23")
+    articles = tuple(p.article_id for p in passages)
+    story = Story("s1", articles, ("Test Times",), 1, "2026-11-10", "2026-11-10", "A title")
+    return BriefingRequest(TOPIC, WINDOW, [StoryPassages(story, passages)], today="2026-11-23")
 
 
 SIMPLE = request_for(
@@ -176,10 +204,11 @@ def test_good_output_becomes_a_renumbered_verified_briefing(
     corpus: Workspace, chat: ChatServer, llm: Callable[..., Settings]
 ) -> None:
     def build(r: FromPassages) -> dict[str, Any]:
-        a, b, c = r.keys[:3]
+        a, b, c = *r.keys[:2], r.other
         return {
             "takeaways": [
                 {
+                    "story": "T1",
                     "headline": "  The memory rule tightens  ",
                     "sentences": [
                         {"text": r.picked[b], "cite": [b]},
@@ -187,6 +216,7 @@ def test_good_output_becomes_a_renumbered_verified_briefing(
                     ],
                 },
                 {
+                    "story": "T2",
                     "headline": "Markets and Beijing react",
                     "sentences": [
                         {"text": r.picked[c], "cite": [c]},
@@ -200,7 +230,7 @@ def test_good_output_becomes_a_renumbered_verified_briefing(
     settings = llm()
     briefing = brief(corpus, settings)
 
-    a, b, c = reply.keys[:3]
+    a, b, c = *reply.keys[:2], reply.other
     assert [t.headline for t in briefing.takeaways] == [
         "The memory rule tightens",
         "Markets and Beijing react",
@@ -312,7 +342,7 @@ def test_numeric_markers_are_dropped_and_never_used_as_citations(
     corpus: Workspace, chat: ChatServer, llm: Callable[..., Settings]
 ) -> None:
     def build(r: FromPassages) -> dict[str, Any]:
-        a, b = r.keys[1], r.keys[2]
+        a, b = r.keys[1], r.keys[0]
         return {
             "takeaways": [
                 {
@@ -329,7 +359,7 @@ def test_numeric_markers_are_dropped_and_never_used_as_citations(
     chat.compute(reply)
     briefing = brief(corpus, llm())
 
-    a, b = reply.keys[1], reply.keys[2]
+    a, b = reply.keys[1], reply.keys[0]
     first, second = briefing.takeaways[0].sentences
     assert (first.text, first.citations) == (reply.picked[a], [1])
     assert (second.text, second.citations) == (reply.picked[b], [2])
@@ -686,7 +716,7 @@ def test_injected_article_in_the_corpus_is_fenced_end_to_end(
     )
     assert not corpus.ingest([str(page)]).failed
     chat.compute(cite_first("H"))
-    briefing = brief(corpus, llm())
+    briefing = brief(corpus, llm(), window=Window(date(2026, 11, 15), date(2026, 11, 15)))
 
     assert briefing.takeaways
     prompt = prompt_of(chat.requests[0])

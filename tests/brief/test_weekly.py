@@ -28,7 +28,7 @@ def test_weekly_writes_three_formats_per_topic_and_exits_by_outcome(tmp_path: Pa
     thin = cli("weekly", "--topics", str(CORPUS / "topics.txt"), "--as-of", "2026-12-31")
     assert thin.returncode == 1
     assert thin.stdout.count("failed") == 3
-    assert "not enough evidence" in thin.stdout
+    assert "no article is dated 2026-12-25 to 2026-12-31" in thin.stdout
 
     md = cli("brief", "Nvidia China sales", "--from", "2026-11-09", "--to", "2026-11-22")
     assert md.returncode == 0

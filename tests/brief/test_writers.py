@@ -9,7 +9,15 @@ import pytest
 
 from citebrief.brief.writers import WRITERS, ExtractiveWriter, default_writer, make_writer
 from citebrief.errors import UsageError
-from citebrief.models import AnswerRequest, BriefingRequest, Passage, StreamingWriter, Window
+from citebrief.models import (
+    AnswerRequest,
+    BriefingRequest,
+    Passage,
+    Story,
+    StoryPassages,
+    StreamingWriter,
+    Window,
+)
 from citebrief.settings import load_settings
 
 WINDOW = Window(date(2026, 11, 9), date(2026, 11, 22))
@@ -49,17 +57,27 @@ def test_the_extractive_writer_does_not_stream() -> None:
     assert not isinstance(ExtractiveWriter(), StreamingWriter)
 
 
-def test_a_briefing_draft_quotes_its_passages_exactly() -> None:
+def story(name: str, group: list[Passage]) -> StoryPassages:
+    articles = tuple(p.article_id for p in group)
+    return StoryPassages(
+        Story(name, articles, ("Site",), len(articles), "2026-11-10", "2026-11-10", name), group
+    )
+
+
+def test_a_briefing_draft_is_one_takeaway_per_story_quoting_its_own_passages() -> None:
     found = passages()
-    request = BriefingRequest("HBM export controls memory rule", WINDOW, found, takeaways=2)
+    stories = [story("rule", found[:1]), story("reaction", found[1:])]
+    request = BriefingRequest("HBM export controls memory rule", WINDOW, stories)
     draft = ExtractiveWriter().write_briefing(request)
     assert draft.writer == "extractive"
-    assert 1 <= len(draft.takeaways) <= 2
+    assert [t.story for t in draft.takeaways] == ["rule", "reaction"]
     texts = {p.key: p.text for p in found}
+    own = {s.story.id: {p.key for p in s.passages} for s in stories}
     for takeaway in draft.takeaways:
-        assert takeaway.headline.startswith("Title")
+        assert takeaway.headline == takeaway.story  # the story's title
         for sentence in takeaway.sentences:
             assert len(sentence.keys) == 1
+            assert sentence.keys[0] in own[takeaway.story]
             assert sentence.text in texts[sentence.keys[0]]
 
 

@@ -19,16 +19,16 @@ def test_ingest_sample_corpus_then_manage_it(tmp_path: Path) -> None:
     home = tmp_path / "home"
     result = run(home, "ingest", str(CORPUS / "sources.txt"), str(tmp_path / "missing.html"))
     assert result.returncode == 1, result.stderr  # one source failed
-    assert "20 added" in result.stdout
-    assert "2 duplicate" in result.stdout
+    assert "24 added" in result.stdout
+    assert "3 duplicate" in result.stdout
     assert "1 failed" in result.stdout
     assert "missing.html: no such file or directory" in result.stdout
-    assert result.stdout.count("near-duplicate") == 2
+    assert result.stdout.count("near-duplicate") == 3
     assert f"home: {home}" in result.stdout
 
     stats = json.loads(run(home, "corpus", "stats", "--json").stdout)
-    assert stats["articles"] == 20
-    assert stats["sample_articles"] == 20
+    assert stats["articles"] == 24
+    assert stats["sample_articles"] == 24
     assert stats["vectors"] == stats["chunks"] > 20
     assert stats["first_published"] == "2026-11-09"
     assert stats["last_published"] == "2026-11-22"
@@ -36,7 +36,7 @@ def test_ingest_sample_corpus_then_manage_it(tmp_path: Path) -> None:
     again = run(home, "ingest", str(CORPUS / "sources.txt"))
     assert again.returncode == 0
     assert "0 added" in again.stdout
-    assert "20 unchanged" in again.stdout
+    assert "24 unchanged" in again.stdout
 
     listing = run(home, "corpus", "list").stdout
     first_id = listing.splitlines()[1].split()[0]
@@ -48,7 +48,7 @@ def test_ingest_sample_corpus_then_manage_it(tmp_path: Path) -> None:
     assert removed.returncode == 0
     assert f"removed {first_id}" in removed.stdout
     assert run(home, "corpus", "check").returncode == 0
-    assert json.loads(run(home, "corpus", "stats", "--json").stdout)["articles"] == 19
+    assert json.loads(run(home, "corpus", "stats", "--json").stdout)["articles"] == 23
     readded = run(home, "ingest", str(CORPUS / "sources.txt"))
     assert "1 added" in readded.stdout
 
@@ -71,7 +71,7 @@ def test_ingest_sample_corpus_then_manage_it(tmp_path: Path) -> None:
 
     reindexed = run(home, "corpus", "reindex")
     assert reindexed.returncode == 0, reindexed.stderr
-    assert "re-indexed 20 articles" in reindexed.stdout
+    assert "re-indexed 24 articles" in reindexed.stdout
     assert run(home, "corpus", "check").returncode == 0
 
 
@@ -83,6 +83,11 @@ def test_ingest_sample_corpus_then_manage_it(tmp_path: Path) -> None:
         (["ingest", "x.html", "--since", "someday"], {}, "cannot read the date"),
         (["corpus", "stats"], {"CITEBRIEF_CHROMA_URL": "ftp://x"}, "not an http(s) URL"),
         (["nosuchcommand"], {}, "No such command"),
+        (["brief", "x", "--from", "2026-11-20", "--to", "2026-11-10"], {}, "is after --to"),
+        (["ask", "x", "--from", "2026-11-20", "--to", "2026-11-10"], {}, "is after --to"),
+        (["chat", "--from", "2026-11-20", "--to", "2026-11-10"], {}, "is after --to"),
+        (["brief", "x", "--since", "7d", "--to", "2026-11-10"], {}, "cannot be combined"),
+        (["brief", "x", "--from", "11/20/2026"], {}, "cannot read the date"),
     ],
 )
 def test_usage_and_configuration_errors_exit_2(
@@ -92,3 +97,20 @@ def test_usage_and_configuration_errors_exit_2(
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["brief", "ask", "chat"])
+def test_brief_ask_and_chat_show_one_default_window(tmp_path: Path, command: str) -> None:
+    shown = run(tmp_path / "home", command, "--help")
+    assert shown.returncode == 0
+    assert "30d (the default)" in " ".join(shown.stdout.split())
+    assert "all" in shown.stdout
+
+
+@pytest.mark.parametrize("command", ["brief", "ask"])
+def test_since_all_on_an_empty_corpus_says_to_ingest(tmp_path: Path, command: str) -> None:
+    result = run(tmp_path / "home", command, "chip exports", "--since", "all")
+    assert result.returncode == 1
+    said = result.stderr + result.stdout
+    assert "the corpus is empty" in said
+    assert "citebrief ingest" in said

@@ -15,8 +15,8 @@ from tests.conftest import CORPUS
 @pytest.fixture
 def sample(workspace: Workspace) -> Workspace:
     report = workspace.ingest([str(CORPUS / "sources.txt")])
-    assert report.count(Outcome.ADDED) == 20
-    assert report.count(Outcome.DUPLICATE) == 2
+    assert report.count(Outcome.ADDED) == 24
+    assert report.count(Outcome.DUPLICATE) == 3
     return workspace
 
 

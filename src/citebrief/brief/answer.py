@@ -1,9 +1,10 @@
 """Cited answers to questions, alone or in a conversation.
 
 An answer is a briefing of one takeaway without a headline (``briefing.build_answer``): the same
-retrieval, writers, citation contract and verification. A follow-up question is first rewritten
-into a standalone query from the conversation (by the LLM with the condense prompt, or by a
-simple rule without one). When the corpus holds no support, the turn says why.
+stories and relevance gate, writers, citation contract and verification. A follow-up question is
+first rewritten into a standalone query from the conversation (by the LLM with the condense
+prompt, or by a simple rule without one). When no story in the window is about the question, or
+no cited sentence holds up, the turn says why and has no answer.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from collections.abc import Callable
 from citebrief import templates
 from citebrief.brief.briefing import build_answer
 from citebrief.brief.render import answer_markdown
-from citebrief.brief.retrieve import Evidence
 from citebrief.errors import ThinEvidenceError
 from citebrief.llm import ChatClient
-from citebrief.models import Briefing, Conversation, Desk, OnToken, Turn
+from citebrief.models import Conversation, Desk, OnToken, Turn
+from citebrief.stories.retrieve import Evidence
 from citebrief.text import content_words
 
 _FOLLOW_UP = re.compile(
@@ -77,29 +78,13 @@ def ask(
         window = conversation.window
         briefing = build_answer(query, evidence, desk, window=window, on_token=on_token)
     except ThinEvidenceError as exc:
-        turn = Turn(question, query, None, exc.message)
+        note = f"{exc.message}; {exc.hint}" if exc.hint else exc.message
+        turn = Turn(question, query, None, note)
     else:
         cited = [s for t in briefing.takeaways for s in t.sentences if s.citations]
-        missing = _missing_terms(query, briefing)
         if not cited or all(s.flagged for s in cited):
             turn = Turn(question, query, None, "no cited sentence held up against its sources")
-        elif missing is not None:
-            turn = Turn(question, query, None, f"its sources never mention {missing}")
         else:
             turn = Turn(question, query, briefing)
     conversation.turns.append(turn)
     return turn
-
-
-def _missing_terms(query: str, briefing: Briefing) -> str | None:
-    """The question's key terms that its cited sources lack, when they lack most of them
-    (an answer about something else is no answer)."""
-    wanted = {w: w for w in content_words(query)}
-    if not wanted:
-        return None
-    found = content_words(" ".join(src.quote for src in briefing.sources))
-    missing = [w for w in wanted if w not in found]
-    if len(missing) * 2 <= len(wanted):
-        return None
-    originals = [m for m in re.findall(r"[\w-]+", query) if content_words(m) & set(missing)]
-    return ", ".join(dict.fromkeys(o.lower() for o in originals)) or ", ".join(missing)

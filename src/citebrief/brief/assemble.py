@@ -24,6 +24,7 @@ from citebrief.models import (
     Retrieval,
     Sentence,
     Source,
+    Story,
     Takeaway,
     Verdict,
 )
@@ -52,19 +53,29 @@ class Judged:
         return self.verdict.label if self.verdict else Label.UNSUPPORTED
 
 
-def claims_of(draft: Draft, known: Mapping[str, Passage]) -> tuple[list[Claim], int]:
-    """The draft's sentences as claims (empty ones left out), and how many citations named no
-    known passage (they are dropped)."""
+def claims_of(
+    draft: Draft,
+    known: Mapping[str, Passage],
+    story_keys: Mapping[str, set[str]] | None = None,
+) -> tuple[list[Claim], int]:
+    """The draft's sentences as claims (empty ones left out), and how many citations were
+    dropped: keys that name no known passage, and, in a takeaway about a story
+    (``story_keys``: story id -> its passage keys), keys of another story's passages."""
     claims: list[Claim] = []
     dropped = 0
     for position, takeaway in enumerate(draft.takeaways):
+        allowed = known
+        if story_keys and takeaway.story in story_keys:
+            own = story_keys[takeaway.story]
+            allowed = {k: p for k, p in known.items() if k in own}
         for sentence in takeaway.sentences:
             parsed = citations.parse_sentence(sentence.text, known)
             unknown = [k for k in citations.merge_keys(sentence.keys) if k not in known]
-            dropped += len(parsed.dropped) + len(unknown)
-            keys = [k for k in citations.merge_keys(parsed.keys, sentence.keys) if k in known]
+            keys = citations.merge_keys(parsed.keys, sentence.keys, known=known)
+            elsewhere = [k for k in keys if k not in allowed]
+            dropped += len(parsed.dropped) + len(unknown) + len(elsewhere)
             if parsed.text:
-                claims.append(Claim(position, parsed.text, keys))
+                claims.append(Claim(position, parsed.text, [k for k in keys if k in allowed]))
     return claims, dropped
 
 
@@ -75,11 +86,13 @@ def assemble(
     retrieval: Retrieval,
     articles: Mapping[str, Article],
     *,
+    stories: Mapping[str, Story] | None = None,
     dropped: int = 0,
     strict: bool = False,
     generated_at: str,
 ) -> Briefing:
-    """The briefing from judged claims. ``articles`` holds every cited passage's article."""
+    """The briefing from judged claims. ``articles`` holds every cited passage's article;
+    ``stories`` the stories the takeaways are about, by id."""
     passages = {p.key: p for p in retrieval.passages}
     report = Report(dropped_citations=dropped)
     kept: dict[int, list[tuple[Judged, bool]]] = {}
@@ -115,8 +128,16 @@ def assemble(
             report.unsupported += item.label is Label.UNSUPPORTED
             report.flagged += flagged
             report.recited += item.recited
+        drafted = draft.takeaways[position]
+        story = (stories or {}).get(drafted.story)
+        report.takeaways_on_topic += story is not None
         takeaways.append(
-            Takeaway(len(takeaways) + 1, draft.takeaways[position].headline, sentences)
+            Takeaway(
+                len(takeaways) + 1,
+                drafted.headline,
+                sentences,
+                story.as_dict() if story is not None else None,
+            )
         )
 
     sources = [source(passages[key], number, articles) for key, number in numbers.items()]

@@ -1,22 +1,24 @@
-"""Briefings and answers, end to end: retrieve, write, verify, assemble.
+"""Briefings and answers, end to end: find the stories, write, verify, assemble.
 
-``build_briefing`` and ``build_answer`` run the same steps: the passages of the window are
-retrieved and ranked (``retrieve``), a writer drafts from them citing passage keys, every
-drafted sentence is judged against its cited passages (an unsupported one is re-cited to a
-retrieved passage that supports it, if there is one), and ``assemble`` applies the citation
-contract. The result carries its evidence: verdicts, spans, retrieval settings, timings.
+A briefing takes the stories of the window that are about its topic (``stories.find``), the best
+first, one takeaway each (``stories.select``); it refuses, saying why, when none is. Each chosen
+story gives the writer its own passages (``stories.retrieve.select`` within its articles); the
+writer drafts one takeaway per story, citing passage keys; every drafted sentence is judged
+against its cited passages (an unsupported one is re-cited to a passage of its own story that
+supports it, if there is one), and ``assemble`` applies the citation contract. An answer is the
+same with one takeaway drawn from the stories on the question. The result carries its evidence:
+stories and their relevance, verdicts, spans, retrieval settings, timings.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from citebrief.brief.assemble import Claim, Judged, assemble, claims_of
-from citebrief.brief.rank import require_evidence
-from citebrief.brief.retrieve import Evidence, retrieve
 from citebrief.corpus.store import Corpus
+from citebrief.errors import ThinEvidenceError
 from citebrief.models import (
     ALL_DATES,
     AnswerRequest,
@@ -29,13 +31,21 @@ from citebrief.models import (
     OnToken,
     Passage,
     Retrieval,
+    StoryPassages,
     StreamingWriter,
     Verdict,
     Verifier,
     Window,
 )
+from citebrief.stories.find import find_stories
+from citebrief.stories.rank import require_evidence
+from citebrief.stories.relevance import Finding
+from citebrief.stories.retrieve import Evidence, add_articles, select
+from citebrief.stories.select import choose, refusal, stories_note
 
 ANSWER_PASSAGES = 8  # an answer is short: it draws on at most this many passages
+ANSWER_STORIES = 3  # ... from at most this many stories
+STORY_PASSAGES = (2, 4)  # passages a takeaway's story offers the writer: at least, at most
 
 
 def build_briefing(
@@ -47,19 +57,40 @@ def build_briefing(
     takeaways: int = 3,
     strict: bool = False,
 ) -> Briefing:
-    """A briefing of up to ``takeaways`` takeaways on ``topic``; ThinEvidenceError when the
-    window holds too little relevant evidence to write anything honest."""
-    settings, started = evidence.settings, time.perf_counter()
-    least = (settings.min_passages, settings.min_articles)
-    retrieval = _retrieved(topic, evidence, window, settings.max_passages, least)
+    """A takeaway for each of the (up to ``takeaways``) stories of the window most about
+    ``topic``; ThinEvidenceError, saying why, when no story is about it."""
+    started = time.perf_counter()
+    finding = _found(topic, evidence, window)
+    chosen = [s.story for s in choose(finding, takeaways)]
+    assert finding.hits is not None
+    add_articles(finding.hits, evidence, {a for s in chosen for a in s.articles})
+    low, high = STORY_PASSAGES
+    each = max(low, min(high, evidence.settings.max_passages // len(chosen)))
+    groups: list[StoryPassages] = []
+    for story in chosen:
+        first = 1 + sum(len(g.passages) for g in groups)
+        passages = select(finding.hits, evidence, each, within=set(story.articles), first_key=first)
+        if passages:
+            groups.append(StoryPassages(story, passages))
+    retrieval = _retrieval(finding, [p for g in groups for p in g.passages], evidence)
+    settings = evidence.settings
+    require_evidence(
+        topic,
+        window,
+        retrieval.passages,
+        min_passages=settings.min_passages,
+        min_articles=settings.min_articles,
+    )
     timings = {"retrieval": time.perf_counter() - started}
     started = time.perf_counter()
-    request = BriefingRequest(
-        topic, window, retrieval.passages, takeaways, retrieval.vectors, today=_today()
-    )
-    draft = desk.writer.write_briefing(request)
+    draft = desk.writer.write_briefing(BriefingRequest(topic, window, groups, today=_today()))
     timings["writing"] = time.perf_counter() - started
-    return _verified(topic, draft, retrieval, evidence.corpus, desk.verifier, strict, timings)
+    briefing = _verified(
+        topic, draft, retrieval, groups, evidence.corpus, desk.verifier, strict, timings
+    )
+    briefing.report.stories_on_topic = len(finding.on_topic)
+    briefing.note = stories_note(len(finding.on_topic), takeaways, window)
+    return briefing
 
 
 def build_answer(
@@ -71,40 +102,83 @@ def build_answer(
     on_token: OnToken | None = None,
 ) -> Briefing:
     """An answer to ``question``: a briefing of one takeaway without a headline, from at most
-    ``ANSWER_PASSAGES`` passages; one relevant passage is enough evidence. ``on_token`` shows
-    the words of a streaming writer as they come."""
-    started, most = time.perf_counter(), min(evidence.settings.max_passages, ANSWER_PASSAGES)
-    retrieval = _retrieved(question, evidence, window, most, (1, 1))
+    ``ANSWER_PASSAGES`` passages of the stories on the question. ``on_token`` shows the words of
+    a streaming writer as they come."""
+    started = time.perf_counter()
+    finding = _found(question, evidence, window)
+    # the stories most probably about the question (their weight orders a briefing, not this)
+    articles = {a for s in finding.on_topic[:ANSWER_STORIES] for a in s.story.articles}
+    assert finding.hits is not None
+    add_articles(finding.hits, evidence, articles)
+    most = min(evidence.settings.max_passages, ANSWER_PASSAGES)
+    passages = select(finding.hits, evidence, most, within=articles)
+    retrieval = _retrieval(finding, passages, evidence, min_passages=1, min_articles=1)
+    require_evidence(question, window, passages, min_passages=1, min_articles=1)
     timings = {"retrieval": time.perf_counter() - started}
     started = time.perf_counter()
-    request = AnswerRequest(question, window, retrieval.passages, today=_today())
+    request = AnswerRequest(question, window, passages, today=_today())
     writer = desk.writer
     if on_token is not None and isinstance(writer, StreamingWriter):
         draft = writer.stream_answer(request, on_token)
     else:
         draft = writer.write_answer(request)
     timings["writing"] = time.perf_counter() - started
-    return _verified(question, draft, retrieval, evidence.corpus, desk.verifier, False, timings)
+    return _verified(question, draft, retrieval, [], evidence.corpus, desk.verifier, False, timings)
 
 
-def _retrieved(
-    q: str, evidence: Evidence, window: Window, most: int, least: tuple[int, int]
+def _found(topic: str, evidence: Evidence, window: Window) -> Finding:
+    """The stories of the window judged on the topic; ThinEvidenceError, with the hint that
+    fits, when the corpus, the window or the topic gives nothing."""
+    corpus = evidence.corpus
+    newest = corpus.latest_day()
+    if newest is None:
+        raise ThinEvidenceError(
+            "the corpus is empty", hint="run 'citebrief ingest SOURCE...' first"
+        )
+    finding = find_stories(topic, evidence, window)
+    if not finding.articles:
+        raise ThinEvidenceError(
+            f"no article is dated {window.label()}; the newest is from {newest}",
+            hint=_window_hint(window, date.fromisoformat(newest)),
+        )
+    if not finding.on_topic:
+        message, hint = refusal(finding)
+        raise ThinEvidenceError(message, hint=hint)
+    return finding
+
+
+def _window_hint(window: Window, newest: date) -> str:
+    if window.start is not None and window.start > newest:
+        week = (newest - timedelta(days=6)).isoformat()
+        return f"try --from {week} --to {newest.isoformat()} (the week to the newest article)"
+    return "widen the window, or --since all"
+
+
+def _retrieval(
+    finding: Finding,
+    passages: list[Passage],
+    evidence: Evidence,
+    *,
+    min_passages: int | None = None,
+    min_articles: int | None = None,
 ) -> Retrieval:
-    """At ``most`` passages for query ``q``, of which ``least`` = (passages, articles) must be
-    found."""
-    retrieval = retrieve(q, evidence, window, most)
-    min_passages, min_articles = least
-    retrieval.settings.update(min_passages=min_passages, min_articles=min_articles)
-    require_evidence(
-        q, window, retrieval.passages, min_passages=min_passages, min_articles=min_articles
+    settings = evidence.settings
+    used = settings.model_dump()
+    used.update(min_passages=min_passages or settings.min_passages)
+    used.update(min_articles=min_articles or settings.min_articles)
+    assert finding.hits is not None
+    vectors = {p.key: finding.hits.vectors[p.chunk_id] for p in passages}
+    on_topic = sum(1 for s in finding.on_topic for _ in s.story.articles)
+    return Retrieval(
+        finding.topic, finding.window, passages, len(finding.hits.fused), on_topic, used, vectors
     )
-    return retrieval
 
 
 def _verified(
     topic: str,
     draft: Draft,
     retrieval: Retrieval,
+    stories: Sequence[StoryPassages],
     corpus: Corpus,
     verifier: Verifier,
     strict: bool,
@@ -112,8 +186,14 @@ def _verified(
 ) -> Briefing:
     started = time.perf_counter()
     passages = {p.key: p for p in retrieval.passages}
-    claims, dropped = claims_of(draft, passages)
-    judged = [judge_claim(claim, passages, verifier) for claim in claims]
+    story_keys = {g.story.id: {p.key for p in g.passages} for g in stories}
+    claims, dropped = claims_of(draft, passages, story_keys)
+    own = {
+        c.takeaway: [passages[k] for k in story_keys.get(draft.takeaways[c.takeaway].story, [])]
+        or list(passages.values())
+        for c in claims
+    }
+    judged = [judge_claim(c, passages, own[c.takeaway], verifier) for c in claims]
     cited = {passages[key].article_id for item in judged for key in item.keys}
     briefing = assemble(
         topic,
@@ -121,6 +201,7 @@ def _verified(
         judged,
         retrieval,
         _articles(corpus, cited),
+        stories={g.story.id: g.story for g in stories},
         dropped=dropped,
         strict=strict,
         generated_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
@@ -130,16 +211,18 @@ def _verified(
     return briefing
 
 
-def judge_claim(claim: Claim, passages: dict[str, Passage], verifier: Verifier) -> Judged:
+def judge_claim(
+    claim: Claim, passages: dict[str, Passage], own: Sequence[Passage], verifier: Verifier
+) -> Judged:
     """The verdict on a claim's cited passages, jointly; an unsupported claim is re-cited to
-    the one retrieved passage that best supports it, if any does."""
+    the passage (of ``own``: its story's) that best supports it, if any does."""
     verdict = (
         verifier.judge([passages[k].text for k in claim.keys], claim.text) if claim.keys else None
     )
     judged = Judged(claim, list(claim.keys), verdict)
     if judged.label is not Label.UNSUPPORTED:
         return judged
-    better = _recite(claim.text, list(passages.values()), verifier)
+    better = _recite(claim.text, own, verifier)
     if better is None:
         return judged
     key, new = better

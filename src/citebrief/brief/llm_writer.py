@@ -40,6 +40,7 @@ BRIEFING_SCHEMA: dict[str, Any] = {
             "items": {
                 "type": "object",
                 "properties": {
+                    "story": {"type": "string"},
                     "headline": {"type": "string"},
                     "sentences": {
                         "type": "array",
@@ -54,7 +55,7 @@ BRIEFING_SCHEMA: dict[str, Any] = {
                         },
                     },
                 },
-                "required": ["headline", "sentences"],
+                "required": ["story", "headline", "sentences"],
                 "additionalProperties": False,
             },
         }
@@ -67,12 +68,17 @@ BRIEFING_SCHEMA: dict[str, Any] = {
 _KEYS_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[[A-Za-z]{1,3}\d{1,4}[^\]]*\])+)")
 
 
-def draft_from(data: dict[str, Any], model: str, usage: dict[str, int]) -> Draft:
-    """Validate the shape of a briefing reply (MalformedOutput on any deviation)."""
+def draft_from(
+    data: dict[str, Any], model: str, usage: dict[str, int], stories: dict[str, str] | None = None
+) -> Draft:
+    """Validate the shape of a briefing reply (MalformedOutput on any deviation). ``stories``
+    maps the story keys of the prompt (T1, ...) to story ids: a takeaway naming no known story
+    keeps the story of its place; takeaways beyond the stories are dropped."""
+    keys = list(stories or {})
     takeaways = data.get("takeaways")
     if not isinstance(takeaways, list) or not takeaways:
         raise MalformedOutput("'takeaways' must be a non-empty list")
-    out = []
+    out: list[DraftTakeaway] = []
     for number, item in enumerate(takeaways, start=1):
         if not isinstance(item, dict) or not isinstance(item.get("headline"), str):
             raise MalformedOutput(f"takeaway {number} needs a 'headline' string")
@@ -87,14 +93,29 @@ def draft_from(data: dict[str, Any], model: str, usage: dict[str, int]) -> Draft
             if not isinstance(cite, list) or not all(isinstance(c, str) for c in cite):
                 raise MalformedOutput(f"takeaway {number}: 'cite' must be a list of keys")
             parsed.append(DraftSentence(sentence["text"], list(cite)))
-        out.append(DraftTakeaway(item["headline"].strip(), parsed))
+        named = str(item.get("story", "")).strip().upper()
+        if stories is not None and named not in stories:
+            named = keys[number - 1] if number <= len(keys) else ""
+        story = (stories or {}).get(named, "")
+        if stories is not None and (not story or any(t.story == story for t in out)):
+            continue  # beyond the stories given, or a second takeaway for one story
+        out.append(DraftTakeaway(item["headline"].strip(), parsed, story))
+    if not out:
+        raise MalformedOutput("no takeaway is about a story given")
     return Draft(out, writer="openai", model=model, usage=usage)
 
 
+def _triples(passages: list[Passage]) -> list[tuple[str, str, str]]:
+    return [(p.key, f"{p.site_name}, {p.published}: {p.title}", p.text) for p in passages]
+
+
 def _fenced(passages: list[Passage]) -> str:
-    return templates.fence_passages(
-        [(p.key, f"{p.site_name}, {p.published}: {p.title}", p.text) for p in passages]
-    )
+    return templates.fence_passages(_triples(passages))
+
+
+def story_keys(request: BriefingRequest) -> dict[str, str]:
+    """T1, T2, ... -> story id, in the request's order."""
+    return {f"T{n}": s.story.id for n, s in enumerate(request.stories, start=1)}
 
 
 class OpenAIWriter:
@@ -106,13 +127,19 @@ class OpenAIWriter:
         self.client = client if client is not None else ChatClient(settings)
 
     def briefing_messages(self, request: BriefingRequest) -> list[Message]:
+        stories = templates.fence_stories(
+            [
+                (key, ", ".join(s.story.outlets), _triples(s.passages))
+                for key, s in zip(story_keys(request), request.stories, strict=True)
+            ]
+        )
         prompt = templates.render(
             "briefing",
             today=request.today,
             window=request.window.label(),
-            takeaways=request.takeaways,
+            takeaways=len(request.stories),
             topic=request.topic,
-            passages=_fenced(request.passages),
+            passages=stories,
         )
         return [("system", SYSTEM), ("user", prompt)]
 
@@ -127,10 +154,10 @@ class OpenAIWriter:
 
     def write_briefing(self, request: BriefingRequest) -> Draft:
         usage: dict[str, int] = {}
-        model = self.client.model
+        model, keys = self.client.model, story_keys(request)
         return self.client.complete_json(
             self.briefing_messages(request),
-            lambda reply: draft_from(parse_json_object(reply), model, usage),
+            lambda reply: draft_from(parse_json_object(reply), model, usage, keys),
             schema=BRIEFING_SCHEMA,
             repair="Reply again with only the corrected JSON object, in the shape asked for.",
             failure="the LLM's reply was malformed twice; nothing was written",

@@ -60,6 +60,31 @@ def _report_line(b: Briefing) -> str:
     return text
 
 
+def _relevance_line(b: Briefing) -> str:
+    """How far the takeaways are about the topic: each takeaway's story and its relevance."""
+    stories = [t.story for t in b.takeaways if t.story is not None]
+    if not stories:
+        return ""
+    each = ", ".join(f"{s['relevance']:.2f}" for s in stories)
+    count = b.report.stories_on_topic
+    found = f"{count} {'story' if count == 1 else 'stories'} on the topic in the window"
+    return (
+        f"Relevance: {len(stories)} of {len(b.takeaways)} takeaways about a story on the topic "
+        f"(relevance {each}); {found}"
+    )
+
+
+def _story_line(story: dict[str, Any] | None) -> str:
+    if not story:
+        return ""
+    outlets = ", ".join(story["outlets"])
+    sources = story["sources"]
+    return (
+        f"{len(story['outlets'])} {'outlet' if len(story['outlets']) == 1 else 'outlets'} "
+        f"({outlets}), {sources} independent {'source' if sources == 1 else 'sources'}"
+    )
+
+
 def _md_sentence(s: Sentence) -> str:
     text = s.text + markers(s.citations)
     if s.flagged:
@@ -74,15 +99,21 @@ def _source_line(src: Source) -> str:
 
 def to_markdown(b: Briefing) -> str:
     lines = [f"# Food for thought: {b.topic}", "", f"*{_range(b)} · {_writer_note(b)}*", ""]
+    if b.note:
+        lines += [f"*{b.note}.*", ""]
     for takeaway in b.takeaways:
         lines += [f"{_keycap(takeaway.number)} **{takeaway.headline}**", ""]
         lines += [" ".join(_md_sentence(s) for s in takeaway.sentences), ""]
+        if takeaway.story:
+            lines += [f"*{_story_line(takeaway.story)}*", ""]
     lines += ["## Sources", ""]
     for src in b.sources:
         lines.append(_source_line(src))
         quote = " ".join(src.quote.split())
         lines += [f"    > {quote}", ""]
     lines += ["## Citation report", "", _report_line(b), ""]
+    if _relevance_line(b):
+        lines += [_relevance_line(b), ""]
     return "\n".join(lines)
 
 
@@ -155,12 +186,13 @@ a.cite:focus{outline:2px solid var(--accent);border-radius:3px}
 padding:.6rem .7rem;border-radius:8px;z-index:10;white-space:normal;text-align:left;
 box-shadow:0 4px 16px rgba(0,0,0,.25)}
 .cite-wrap:hover .pop,a.cite:focus+.pop{display:block}
+.story,.note{color:var(--muted);font-size:.85rem;margin:.4rem 0 0}
 .flagged{text-decoration:underline wavy var(--warn);text-underline-offset:3px}
 .flag{color:var(--warn);font-size:.8rem;font-weight:600}
 ol.sources{padding-left:1.4rem}ol.sources li{margin:.6rem 0}
 ol.sources li:target{background:#fff8c5;border-radius:6px}
 blockquote{margin:.3rem 0 0;padding:.3rem .7rem;border-left:3px solid #c4c7c5;color:var(--muted);
-font-size:.9rem}.report{color:var(--muted);font-size:.9rem}
+font-size:.9rem}.report,.relevance{color:var(--muted);font-size:.9rem}
 @media (max-width:480px){body{font-size:16px}main{padding:.8rem}}
 """
 
@@ -189,10 +221,12 @@ def to_html(b: Briefing) -> str:
     parts = []
     for t in b.takeaways:
         body = " ".join(_html_sentence(s, quotes) for s in t.sentences)
+        story = _story_line(t.story)
+        about = f'<p class="story">{html.escape(story)}</p>' if story else ""
         parts.append(
             f'<section class="takeaway"><h2><span class="num" aria-label="Takeaway {t.number}">'
             f"{t.number}</span>"
-            f"{html.escape(t.headline)}</h2><p>{body}</p></section>"
+            f"{html.escape(t.headline)}</h2><p>{body}</p>{about}</section>"
         )
     sources = "".join(
         f'<li id="src-{s.number}" value="{s.number}"><a href="{html.escape(s.url, quote=True)}">'
@@ -202,6 +236,9 @@ def to_html(b: Briefing) -> str:
         for s in b.sources
     )
     title = f"Food for thought: {b.topic}"
+    note = f'<p class="note">{html.escape(b.note)}.</p>' if b.note else ""
+    line = _relevance_line(b)
+    relevance = f'<p class="relevance">{html.escape(line)}</p>' if line else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -209,10 +246,10 @@ def to_html(b: Briefing) -> str:
 <body><main>
 <h1>{html.escape(title)}</h1>
 <p class="meta">{html.escape(_range(b))} · {html.escape(_writer_note(b))}</p>
-{"".join(parts)}
+{note}{"".join(parts)}
 <h2>Sources</h2><ol class="sources">{sources}</ol>
 <h2>Citation report</h2><p class="report">{html.escape(_report_line(b))}</p>
-</main></body></html>
+{relevance}</main></body></html>
 """
 
 

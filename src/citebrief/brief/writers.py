@@ -14,8 +14,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
 from citebrief.errors import UsageError
 from citebrief.models import (
     AnswerRequest,
@@ -57,7 +55,7 @@ class _Candidate:
 
 
 class ExtractiveWriter:
-    """Offline: themes by passage similarity, sentences by corroboration and topic overlap."""
+    """Offline: a takeaway per story, its sentences chosen by corroboration and topic overlap."""
 
     name = "extractive"
 
@@ -65,14 +63,17 @@ class ExtractiveWriter:
         self.per_takeaway = sentences_per_takeaway
 
     def write_briefing(self, request: BriefingRequest) -> Draft:
-        themes = self._themes(request)
-        return self._write(request.topic, themes, [_headline(theme[0]) for theme in themes])
+        """One takeaway per story, headed by the story's most representative title."""
+        themes = [
+            (s.story.id, _headline(s.story.title, s.passages), s.passages) for s in request.stories
+        ]
+        return self._write(request.topic, themes)
 
     def write_answer(self, request: AnswerRequest) -> Draft:
         """One takeaway without a headline, from every passage."""
-        return self._write(request.question, [request.passages], [""])
+        return self._write(request.question, [("", "", request.passages)])
 
-    def _write(self, topic: str, themes: list[list[Passage]], headlines: list[str]) -> Draft:
+    def _write(self, topic: str, themes: list[tuple[str, str, list[Passage]]]) -> Draft:
         # a condensed follow-up reads "question (context from earlier turns)": the question's
         # own words weigh double
         own, _, context = topic.partition(" (")
@@ -81,7 +82,7 @@ class ExtractiveWriter:
         weight = max(2 * len(primary) + len(secondary), 1)
         takeaways = []
         used: set[str] = set()
-        for theme, headline in zip(themes, headlines, strict=True):
+        for story, headline, theme in themes:
             vocabulary = Counter(w for p in theme for w in content_words(p.text))
             candidates = []
             for passage in theme:
@@ -109,6 +110,7 @@ class ExtractiveWriter:
                 DraftTakeaway(
                     headline=headline,
                     sentences=[DraftSentence(c.text, [c.passage.key]) for c in chosen],
+                    story=story,
                 )
             )
         return Draft(takeaways=takeaways, writer=self.name, model="extractive")
@@ -127,45 +129,14 @@ class ExtractiveWriter:
                 break
         return chosen
 
-    def _themes(self, request: BriefingRequest) -> list[list[Passage]]:
-        """Seeds: the strongest passage, then repeatedly the passage least like the seeds so
-        far (farthest-point), up to one per takeaway; every other passage joins its nearest
-        seed. Passages come ranked, so each theme's first passage is its strongest."""
-        passages = [
-            p
-            for p in request.passages
-            if any(_usable(p.text[start:end]) for start, end in sentence_spans(p.text))
-        ]
-        if not passages:
-            return []
-        vectors = [request.vectors.get(p.key) for p in passages]
-        if any(v is None for v in vectors):  # no vectors: themes by rank
-            size = max(1, -(-len(passages) // request.takeaways))
-            return [passages[i : i + size] for i in range(0, len(passages), size)]
-        matrix = np.vstack([np.asarray(v, dtype=np.float32) for v in vectors])
-        sims = matrix @ matrix.T
-        seeds = [0]
-        while len(seeds) < min(request.takeaways, len(passages)):
-            closeness = sims[:, seeds].max(axis=1)
-            closeness[seeds] = np.inf
-            seeds.append(int(np.argmin(closeness)))
-        themes: list[list[Passage]] = [[passages[s]] for s in seeds]
-        for i, passage in enumerate(passages):
-            if i in seeds:
-                continue
-            themes[int(np.argmax(sims[i, seeds]))].append(passage)
-        for theme in themes:
-            theme.sort(key=lambda p: -p.score)
-        return themes
-
 
 def _overlap(a: str, b: str) -> float:
     wa, wb = content_words(a), content_words(b)
     return len(wa & wb) / max(min(len(wa), len(wb)), 1)
 
 
-def _headline(passage: Passage) -> str:
-    title = passage.title.strip() or passage.text.split(".")[0]
+def _headline(title: str, passages: list[Passage]) -> str:
+    title = title.strip() or (passages[0].text.split(".")[0] if passages else "")
     for separator in (" | ", " – ", " — ", " - "):
         title = title.split(separator)[0]
     return title.strip()

@@ -7,38 +7,51 @@ from typing import Annotated
 
 import typer
 
+from citebrief import dates
 from citebrief.brief.render import answer_dict, answer_markdown
-from citebrief.cli.app import VerifierOption, cli, out, verifier_name
-from citebrief.dates import parse_since
+from citebrief.cli.app import (
+    FromOption,
+    SinceOption,
+    ToOption,
+    VerifierOption,
+    cli,
+    out,
+    verifier_name,
+)
 from citebrief.errors import EXIT_OK, EXIT_SOME_FAILED
-from citebrief.models import Conversation, Window
+from citebrief.models import Conversation
 from citebrief.settings import load_settings
 from citebrief.workspace import open_workspace
 
 
 @cli.command()
 def chat(
-    since: Annotated[str | None, typer.Option(help="Window: 30d, 2w or a date.")] = "30d",
+    since: SinceOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
     writer: Annotated[str | None, typer.Option(help="openai or extractive.")] = None,
 ) -> None:
     """Ask the corpus questions and get cited answers, in a conversation."""
     from citebrief.cli.chat import ChatSession
 
-    window = Window(parse_since(since) if since and since != "all" else None, None)
-    session = ChatSession(load_settings(), out, writer, Conversation(window))
+    session = ChatSession(
+        load_settings(), out, writer, Conversation(dates.window(since, start, end))
+    )
     raise typer.Exit(session.run())
 
 
 @cli.command()
 def ask(
     question: Annotated[str, typer.Argument(help="One question.")],
-    since: Annotated[str | None, typer.Option(help="Window: 30d, 2w or a date.")] = None,
+    since: SinceOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
     writer: Annotated[str | None, typer.Option(help="openai or extractive.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     verifier: VerifierOption = None,
 ) -> None:
     """Answer one question with citations (exit 1 when the corpus has no support)."""
-    window = Window(parse_since(since) if since else None, None)
+    window = dates.window(since, start, end)
     with open_workspace(load_settings(), verifier=verifier_name(verifier)) as ws:
         turn = ws.ask(question, Conversation(window), writer=ws.writer(writer))
     if as_json:

@@ -8,9 +8,7 @@ import typer
 from rich.console import Console
 
 from citebrief import __version__
-from citebrief.dates import parse_day, parse_since
-from citebrief.errors import UsageError
-from citebrief.models import Window
+from citebrief.dates import SINCE_HELP
 from citebrief.verify import check_verifier
 
 cli = typer.Typer(
@@ -51,10 +49,6 @@ def verifier_name(given: str | None) -> str | None:
     return check_verifier(given) if given is not None else None
 
 
-def window_of(since: str | None, start: str | None, end: str | None) -> Window:
-    """The date window of --since, or of --from and --to."""
-    if since and (start or end):
-        raise UsageError("--since cannot be combined with --from/--to", hint="use one or the other")
-    if since:
-        return Window(parse_since(since), None)
-    return Window(parse_day(start) if start else None, parse_day(end) if end else None)
+SinceOption = Annotated[str | None, typer.Option(help=SINCE_HELP)]
+FromOption = Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")]
+ToOption = Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")]

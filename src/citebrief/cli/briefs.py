@@ -9,8 +9,18 @@ from typing import Annotated
 
 import typer
 
+from citebrief import dates
 from citebrief.brief.render import check_format, render
-from citebrief.cli.app import VerifierOption, cli, err, out, verifier_name, window_of
+from citebrief.cli.app import (
+    FromOption,
+    SinceOption,
+    ToOption,
+    VerifierOption,
+    cli,
+    err,
+    out,
+    verifier_name,
+)
 from citebrief.dates import parse_day
 from citebrief.errors import EXIT_OK, EXIT_SOME_FAILED
 from citebrief.files import write_atomically
@@ -21,9 +31,9 @@ from citebrief.workspace import open_workspace
 @cli.command()
 def brief(
     topic: Annotated[str, typer.Argument(help="What the briefing is about.")],
-    since: Annotated[str | None, typer.Option(help="Window: 7d, 2w or a date.")] = None,
-    start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")] = None,
+    since: SinceOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
     takeaways: Annotated[int, typer.Option(min=1, max=10, help="Number of takeaways.")] = 3,
     fmt: Annotated[str, typer.Option("--format", help="md, html or json.")] = "md",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
@@ -36,7 +46,7 @@ def brief(
 ) -> None:
     """Write a cited "Food for thought" briefing on a topic."""
     check_format(fmt)  # before any work is done
-    window = window_of(since, start, end)
+    window = dates.window(since, start, end)
     with open_workspace(load_settings(), verifier=verifier_name(verifier)) as ws:
         briefing = ws.brief(topic, window, writer=writer, takeaways=takeaways, strict=strict)
     text = render(briefing, fmt)

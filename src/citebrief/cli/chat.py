@@ -17,15 +17,15 @@ from pathlib import Path
 
 from rich.console import Console
 
+from citebrief import dates
 from citebrief.brief.answer import Condenser, condense_by_llm, condense_by_rule
 from citebrief.brief.llm_writer import OpenAIWriter
 from citebrief.brief.render import answer_markdown, conversation_markdown, sources_markdown
 from citebrief.corpus.store import Corpus
-from citebrief.dates import parse_since
 from citebrief.errors import CitebriefError
 from citebrief.files import write_atomically
 from citebrief.llm import ChatClient
-from citebrief.models import Conversation, Turn, Window, Writer
+from citebrief.models import Conversation, Turn, Writer
 from citebrief.settings import Settings
 from citebrief.workspace import Workspace, open_workspace
 
@@ -160,11 +160,10 @@ class ChatSession:
             say("conversation cleared")
         elif name == "/since":
             try:
-                start = None if arg in ("", "all") else parse_since(arg)
+                self.conversation.window = dates.window(arg or "all")
             except CitebriefError as exc:
                 say(exc.one_line())
                 return None
-            self.conversation.window = Window(start, None)
             say(f"window: {self.conversation.window.label()}")
         elif name == "/sources":
             last = self._last_answer()

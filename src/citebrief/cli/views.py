@@ -74,7 +74,7 @@ def print_citations(out: Console, items: Sequence[ItemScore], total: Totals) -> 
     table = Table(box=None)
     table.add_column("file", overflow="fold")
     table.add_column("claim", overflow="fold", ratio=1)
-    for name in ("cited", "verdict", "recall", "relevant"):
+    for name in ("cited", "verdict", "recall", "relevant cites"):
         table.add_column(name, no_wrap=True)
     for item in items:
         if not item.answered:
@@ -90,6 +90,16 @@ def print_citations(out: Console, items: Sequence[ItemScore], total: Totals) -> 
                 f"{s.relevant}/{s.counted}",
             )
     out.print(table, markup=False)
+    briefings = [i for i in items if i.takeaways]
+    if briefings:
+        topical = Table(title="takeaways on topic", box=None)
+        topical.add_column("file", overflow="fold")
+        topical.add_column("on topic", no_wrap=True)
+        topical.add_column("relevance of each takeaway's story", overflow="fold")
+        for item in briefings:
+            each = ", ".join(f"{r:.2f}" if r > 0 else "no story" for r in item.relevance)
+            topical.add_row(item.name, f"{item.on_topic}/{item.takeaways}", each)
+        out.print(topical, markup=False)
     print_totals(out, total)
 
 
@@ -102,6 +112,8 @@ def print_totals(out: Console, total: Totals) -> None:
     table.add_row("citation validity", percent(total.validity))
     table.add_row("citation coverage", percent(total.coverage))
     table.add_row("quote fidelity", percent(total.quote_fidelity))
+    table.add_row("takeaways on topic", percent(total.on_topic))
+    table.add_row("mean relevance", "n/a" if total.relevance is None else f"{total.relevance:.2f}")
     table.add_row("responses / sentences", f"{total.responses} / {total.sentences}")
     out.print(table)
 

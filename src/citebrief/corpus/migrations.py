@@ -111,9 +111,40 @@ def _article_day(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX articles_day ON articles(day)")
 
 
+V3 = """
+ALTER TABLE duplicates ADD COLUMN site_name TEXT NOT NULL DEFAULT '';
+CREATE TABLE stories (
+    id TEXT PRIMARY KEY,
+    first_day TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE story_articles (
+    article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    story_id TEXT NOT NULL REFERENCES stories(id)
+);
+CREATE INDEX story_articles_story ON story_articles(story_id);
+CREATE TABLE article_vectors (
+    article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    model TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE TABLE word_vectors (
+    word TEXT NOT NULL,
+    model TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (word, model)
+);
+"""
+
+
 MIGRATIONS = (
     Migration(1, "articles, chunks, keyword index, duplicates, pending vector deletes", _sql(V1)),
     Migration(2, "the article's day as an indexed column", _article_day),
+    Migration(
+        3,
+        "stories, article and word vectors for grouping and relevance, reprints' outlets",
+        _sql(V3),
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 

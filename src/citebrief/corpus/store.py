@@ -11,11 +11,14 @@ schema grows by numbered migrations (``corpus.migrations``), applied when the fi
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from citebrief.corpus import migrations
 from citebrief.corpus.fts import fts_relaxations
@@ -49,6 +52,27 @@ class Duplicate:
     duplicate_of: str
     kind: str
     similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class StoryArticle:
+    """An article as story grouping and relevance read it."""
+
+    id: str
+    day: str
+    title: str
+    text: str
+    site_name: str
+    url: str
+    story: str | None  # the story it is in, if grouped yet
+
+
+def _vector_bytes(vector: Any) -> bytes:
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+def _vector(blob: bytes) -> Any:
+    return np.frombuffer(blob, dtype=np.float32)
 
 
 class Corpus:
@@ -225,6 +249,140 @@ class Corpus:
         row = self.db.execute("SELECT max(day) FROM articles").fetchone()
         return row[0] if row and row[0] else None
 
+    # --- stories ------------------------------------------------------------------------------
+    _STORY_ARTICLE = (
+        "SELECT a.id, a.day, a.title, a.text, a.site_name, a.url, s.story_id FROM articles a"
+        " LEFT JOIN story_articles s ON s.article_id = a.id"
+    )
+
+    def days_without_story(self) -> list[str]:
+        rows = self.db.execute(
+            "SELECT DISTINCT a.day FROM articles a LEFT JOIN story_articles s"
+            " ON s.article_id = a.id WHERE s.article_id IS NULL AND a.day != ''"
+        )
+        return [r[0] for r in rows]
+
+    def articles_without_story(self) -> list[str]:
+        rows = self.db.execute(
+            "SELECT a.id FROM articles a LEFT JOIN story_articles s ON s.article_id = a.id"
+            " WHERE s.article_id IS NULL AND a.day = ''"
+        )
+        return [r[0] for r in rows]
+
+    def story_articles_between(self, first: str, last: str) -> list[StoryArticle]:
+        """The articles whose day is within [first, last], with their story, oldest first."""
+        rows = self.db.execute(
+            self._STORY_ARTICLE + " WHERE a.day >= ? AND a.day <= ? ORDER BY a.day, a.id",
+            (first, last),
+        )
+        return [StoryArticle(*row) for row in rows]
+
+    def story_articles(self, story_ids: Iterable[str]) -> list[StoryArticle]:
+        """Every article of the stories, whatever its day, oldest first."""
+        ids = list(story_ids)
+        out: list[StoryArticle] = []
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            rows = self.db.execute(
+                self._STORY_ARTICLE
+                + f" WHERE s.story_id IN ({','.join('?' * len(part))}) ORDER BY a.day, a.id",
+                part,
+            )
+            out.extend(StoryArticle(*row) for row in rows)
+        return out
+
+    def article_vectors(self, article_ids: Sequence[str], model: str) -> dict[str, Any]:
+        return self._vectors("article_vectors", "article_id", article_ids, model)
+
+    def _vectors(self, table: str, key: str, keys: Sequence[str], model: str) -> dict[str, Any]:
+        """Key -> vector of ``table`` (article_vectors or word_vectors) for one model."""
+        out: dict[str, Any] = {}
+        every = list(keys)
+        for i in range(0, len(every), 500):
+            part = every[i : i + 500]
+            rows = self.db.execute(
+                f"SELECT {key}, vector FROM {table} WHERE model = ?"
+                f" AND {key} IN ({','.join('?' * len(part))})",
+                [model, *part],
+            )
+            out.update((found, _vector(blob)) for found, blob in rows)
+        return out
+
+    def save_article_vectors(self, vectors: Mapping[str, Any], model: str) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO article_vectors (article_id, model, vector)"
+                " SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM articles WHERE id = ?)",
+                [(aid, model, _vector_bytes(v), aid) for aid, v in vectors.items()],
+            )
+
+    def word_vectors(self, words: Sequence[str], model: str) -> dict[str, Any]:
+        return self._vectors("word_vectors", "word", words, model)
+
+    def save_word_vectors(self, vectors: Mapping[str, Any], model: str) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO word_vectors (word, model, vector) VALUES (?, ?, ?)",
+                [(word, model, _vector_bytes(v)) for word, v in vectors.items()],
+            )
+
+    def assign_stories(self, assigned: Mapping[str, str], first_days: Mapping[str, str]) -> None:
+        """Put articles in stories (creating the stories that are new), in one transaction."""
+        stamp = now_iso()
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO stories (id, first_day, created_at) VALUES (?, ?, ?)",
+                [(story, day, stamp) for story, day in first_days.items()],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO story_articles (article_id, story_id) VALUES (?, ?)",
+                list(assigned.items()),
+            )
+
+    def document_frequency(self, words: Iterable[str]) -> dict[str, int]:
+        """Word -> how many passages hold it (in any form the keyword index folds together)."""
+        out = {}
+        for word in words:
+            row = self.db.execute(
+                "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{word}"',)
+            ).fetchone()
+            out[word] = int(row[0])
+        return out
+
+    def chunk_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    def words_between(self, words: Iterable[str], first: str, last: str) -> set[str]:
+        """The words (in any form the keyword index folds together) that a passage of an
+        article dated within [first, last] holds."""
+        found = set()
+        for word in words:
+            row = self.db.execute(
+                "SELECT 1 FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid"
+                " JOIN articles a ON a.id = c.article_id"
+                " WHERE chunks_fts MATCH ? AND a.day >= ? AND a.day <= ? LIMIT 1",
+                (f'"{word}"', first, last),
+            ).fetchone()
+            if row:
+                found.add(word)
+        return found
+
+    def reprints(self, article_ids: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        """Article id -> (outlet name, location) of each copy of it that was not stored (the
+        near-duplicates and same-text copies; the name is '' when the copy gave none)."""
+        out: dict[str, list[tuple[str, str]]] = {}
+        ids = list(article_ids)
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            rows = self.db.execute(
+                "SELECT duplicate_of, site_name, location FROM duplicates"
+                f" WHERE kind != 'same URL' AND duplicate_of IN ({','.join('?' * len(part))})",
+                part,
+            )
+            for aid, site_name, location in rows:
+                out.setdefault(aid, []).append((site_name, location))
+        return out
+
     def stats(self) -> dict[str, object]:
         one = self.db.execute
         return {
@@ -299,6 +457,7 @@ class Corpus:
         ]
         with self.transaction() as db:
             db.execute("DELETE FROM chunks WHERE article_id = ?", (article.id,))
+            db.execute("DELETE FROM article_vectors WHERE article_id = ?", (article.id,))
             db.execute(
                 f"INSERT INTO articles ({ARTICLE_COLUMNS}, day, indexed, added_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"
@@ -339,12 +498,19 @@ class Corpus:
         return rows
 
     def record_duplicate(
-        self, canonical: str, location: str, duplicate_of: str, kind: str, similarity: float
+        self,
+        canonical: str,
+        location: str,
+        duplicate_of: str,
+        kind: str,
+        similarity: float,
+        site_name: str = "",
     ) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO duplicates VALUES (?, ?, ?, ?, ?, ?)",
-                (canonical, location, duplicate_of, kind, similarity, now_iso()),
+                "INSERT OR REPLACE INTO duplicates (canonical_url, location, duplicate_of, kind,"
+                " similarity, seen_at, site_name) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (canonical, location, duplicate_of, kind, similarity, now_iso(), site_name),
             )
 
     def mark_indexed(self, article_ids: Iterable[str], hashes: dict[str, str]) -> None:
@@ -363,6 +529,8 @@ class Corpus:
         with self.transaction() as db:
             db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
             db.execute("DELETE FROM duplicates WHERE duplicate_of = ?", (article_id,))
+            db.execute("DELETE FROM story_articles WHERE article_id = ?", (article_id,))
+            db.execute("DELETE FROM article_vectors WHERE article_id = ?", (article_id,))
             gone = db.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount
             db.execute("INSERT OR IGNORE INTO vector_deletes VALUES (?)", (article_id,))
         return bool(gone)

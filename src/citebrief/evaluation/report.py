@@ -62,19 +62,24 @@ def markdown_report(
         f"| citation validity | {percent(total.validity)} |",
         f"| citation coverage | {percent(total.coverage)} |",
         f"| quote fidelity | {percent(total.quote_fidelity)} |",
+        f"| takeaways on topic | {percent(total.on_topic)} |",
+        f"| mean relevance of their stories | {_fraction(total.relevance)} |",
         f"| responses / sentences | {total.responses} / {total.sentences} |",
         "",
     ]
     if chart:
         lines += [f"![citation recall and precision]({chart})", ""]
-    lines += ["| item | kind | sentences | recall | precision |", "|---|---|---|---|---|"]
+    lines += [
+        "| item | kind | sentences | recall | precision | takeaways on topic |",
+        "|---|---|---|---|---|---|",
+    ]
     for i in items:
         if not i.answered:
-            lines.append(f"| {_cell(i.name)} | {i.kind} | not answered | | |")
+            lines.append(f"| {_cell(i.name)} | {i.kind} | not answered | | | |")
             continue
         lines.append(
             f"| {_cell(i.name)} | {i.kind} | {len(i.sentences)} | {percent(i.response.recall)} "
-            f"| {percent(i.response.precision)} |"
+            f"| {percent(i.response.precision)} | {_on_topic(i)} |"
         )
     lines += ["", "## Sentences", "", "| item | claim | cited | verdict | recall | relevant |"]
     lines.append("|---|---|---|---|---|---|")
@@ -85,6 +90,17 @@ def markdown_report(
                 f"| {s.recall} | {s.relevant}/{s.counted} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def _fraction(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def _on_topic(item: ItemScore) -> str:
+    if not item.takeaways:
+        return "n/a"
+    each = ", ".join(f"{r:.2f}" for r in item.relevance)
+    return f"{item.on_topic}/{item.takeaways} (relevance {each})"
 
 
 def _cell(text: str) -> str:

@@ -11,6 +11,7 @@ ALCE precision needs (each citation alone, the others without it).
 from __future__ import annotations
 
 import json
+import statistics
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -83,6 +84,13 @@ class ItemScore:
     sources: int = 0
     quotes_checked: int = 0  # sources whose article text was at hand
     quotes_exact: int = 0  # ... and whose quote is its exact span
+    takeaways: int = 0  # takeaways of a briefing (answers have none that count)
+    relevance: list[float] = field(default_factory=list)  # per takeaway: its story's relevance
+
+    @property
+    def on_topic(self) -> int:
+        """Takeaways about a story judged on the topic (0 relevance: about no such story)."""
+        return sum(1 for r in self.relevance if r > 0)
 
 
 def docs_of(briefing: dict[str, Any]) -> list[str]:
@@ -130,6 +138,10 @@ def score_item(
     item.resolved = sum(n in numbers for c in cited for n in c.citations)
     item.cited = sum(bool(c.citations) for c in cited)
     item.sources = len(numbers)
+    if kind == "briefing":
+        takeaways = briefing.get("takeaways") or []
+        item.takeaways = len(takeaways)
+        item.relevance = [float((t.get("story") or {}).get("relevance", 0.0)) for t in takeaways]
     if article_text is not None:
         for source in briefing.get("sources") or []:
             text = article_text(str(source.get("article_id", "")))
@@ -154,6 +166,8 @@ class Totals:
     responses: int
     sentences: int
     answered: float
+    on_topic: float | None = None  # share of briefing takeaways about a story on the topic
+    relevance: float | None = None  # mean relevance of those takeaways' stories
 
     def as_dict(self) -> dict[str, float | int | None]:
         return asdict(self)
@@ -162,6 +176,8 @@ class Totals:
 def totals(items: Sequence[ItemScore]) -> Totals:
     recall, precision = metrics.alce([i.response for i in items])
     checked = sum(i.quotes_checked for i in items)
+    takeaways = sum(i.takeaways for i in items)
+    relevance = [r for i in items for r in i.relevance if r > 0]
     return Totals(
         citation_recall=recall / 100,
         citation_precision=precision / 100,
@@ -175,6 +191,8 @@ def totals(items: Sequence[ItemScore]) -> Totals:
         responses=sum(bool(i.sentences) for i in items),
         sentences=sum(len(i.sentences) for i in items),
         answered=sum(i.answered for i in items) / len(items) if items else 0.0,
+        on_topic=(sum(i.on_topic for i in items) / takeaways) if takeaways else None,
+        relevance=statistics.mean(relevance) if relevance else None,
     )
 
 

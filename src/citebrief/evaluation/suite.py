@@ -14,7 +14,7 @@ import tempfile
 import time
 import tomllib
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,17 @@ class Question:
     question: str
     article: str = ""  # the file (or URL) the answer is in
     passage: str = ""  # the exact text that answers it
+    refuse: bool = False  # the corpus cannot answer it: the answer must say so
+
+
+@dataclass(frozen=True, slots=True)
+class Relevance:
+    """What a topic's briefing may cite: ``articles`` (file names or URLs) about the topic;
+    or, with ``refuse``, nothing: the corpus does not cover the topic."""
+
+    topic: str
+    articles: tuple[str, ...] = ()
+    refuse: bool = False
 
 
 @dataclass(slots=True)
@@ -63,6 +74,12 @@ class Suite:
     k: int
     epsilon: float
     settings: dict[str, Any]
+    relevance: list[Relevance] = field(default_factory=list)
+
+    @property
+    def briefing_topics(self) -> list[str]:
+        """The topics briefed: the suite's, and those only its relevance cases name."""
+        return list(dict.fromkeys([*self.topics, *(r.topic for r in self.relevance)]))
 
     @property
     def baseline_path(self) -> Path:
@@ -98,6 +115,14 @@ def load_suite(path: Path) -> Suite:
             if isinstance(data.get("questions"), str)
             else []
         )
+        relevance = [
+            Relevance(
+                str(case["topic"]),
+                tuple(_strings(case.get("articles", []), "articles")),
+                bool(case.get("refuse", False)),
+            )
+            for case in data.get("relevance", [])
+        ]
         window = data.get("window") or {}
         suite = Suite(
             name=str(data.get("name") or path.stem),
@@ -115,6 +140,7 @@ def load_suite(path: Path) -> Suite:
             k=int(data.get("k", 5)),
             epsilon=float(data.get("epsilon", 0.01)),
             settings=dict(data.get("settings") or {}),
+            relevance=relevance,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"{path}: bad suite: {exc}", hint="see evals/README.md") from exc
@@ -153,6 +179,7 @@ def read_questions(path: Path) -> list[Question]:
                     str(record["question"]),
                     str(record.get("article", "")),
                     str(record.get("passage", "")),
+                    bool(record.get("refuse", False)),
                 )
             )
         except (json.JSONDecodeError, KeyError) as exc:
@@ -186,7 +213,7 @@ def suite_settings(suite: Suite, home: Path) -> Settings:
 def run_suite(suite: Suite, progress: Progress | None = None) -> SuiteResult:
     """Ingest the suite's corpus into a temporary home, build every briefing and answer with
     the suite's writer and verifier, and score them."""
-    from citebrief.brief.retrieve import retrieve
+    from citebrief.stories.retrieve import retrieve
     from citebrief.workspace import Workspace
 
     progress = progress or NoProgress()
@@ -218,15 +245,28 @@ def run_suite(suite: Suite, progress: Progress | None = None) -> SuiteResult:
                 return article.text if article is not None else None
 
             started = time.perf_counter()
-            progress.stage("brief", len(suite.topics))
-            for topic in suite.topics:
+            cases = {r.topic: r for r in suite.relevance}
+            on_topic = [0, 0]  # cited articles about the topic, cited articles
+            refused = [0, 0]  # refused, expected to be refused
+            progress.stage("brief", len(suite.briefing_topics))
+            for topic in suite.briefing_topics:
                 try:
                     data: dict[str, Any] | None = ws.brief(
                         topic, suite.window, writer=writer, takeaways=suite.takeaways
                     ).to_dict()
                 except ThinEvidenceError:
                     data = None
-                items.append(score_item(topic, data, judge, article_text=text))
+                case = cases.get(topic)
+                if case is not None and case.refuse:
+                    refused[0] += data is None
+                    refused[1] += 1
+                elif case is not None and data is not None:
+                    cited_ids = {str(src["article_id"]) for src in data["sources"]}
+                    about = _article_ids(case.articles, ws.corpus)
+                    on_topic[0] += len(cited_ids & about)
+                    on_topic[1] += len(cited_ids)
+                if topic in suite.topics:
+                    items.append(score_item(topic, data, judge, article_text=text))
                 progress.advance("brief")
             seconds["briefings"] = time.perf_counter() - started
 
@@ -236,6 +276,11 @@ def run_suite(suite: Suite, progress: Progress | None = None) -> SuiteResult:
             for question in suite.questions:
                 turn = ws.ask(question.question, Conversation(suite.window), writer=writer)
                 answer = turn.answer.to_dict() if turn.answer is not None else None
+                if question.refuse:
+                    refused[0] += answer is None
+                    refused[1] += 1
+                    progress.advance("ask")
+                    continue
                 items.append(
                     score_item(question.id, answer, judge, kind="answer", article_text=text)
                 )
@@ -264,10 +309,14 @@ def run_suite(suite: Suite, progress: Progress | None = None) -> SuiteResult:
             "quote_fidelity": total.quote_fidelity if total.quote_fidelity is not None else 0.0,
             "answered": (
                 statistics.mean(i.answered for i in items if i.kind == "answer")
-                if suite.questions
+                if any(i.kind == "answer" for i in items)
                 else 1.0
             ),
         }
+        if on_topic[1]:
+            values["on_topic"] = on_topic[0] / on_topic[1]
+        if refused[1]:
+            values["refused_when_not_covered"] = refused[0] / refused[1]
         if recalls:
             values["retrieval_recall_at_k"] = statistics.mean(recalls.values())
             values["answer_cites_known_passage"] = statistics.mean(cites_gold.values())
@@ -281,6 +330,18 @@ def run_suite(suite: Suite, progress: Progress | None = None) -> SuiteResult:
             **{name: flat[name] for name in PINNED},
         }
         return SuiteResult(suite.name, values, items, recalls, seconds, used)
+
+
+def _article_ids(names: Sequence[str], corpus: Any) -> set[str]:
+    """The ids of the corpus's articles read from these files (or URLs)."""
+    ids = set()
+    for row in corpus.articles():
+        article = corpus.get(row["id"])
+        if article is not None and any(
+            article.location.endswith(n) or article.url == n for n in names
+        ):
+            ids.add(article.id)
+    return ids
 
 
 def _gold_spans(questions: Sequence[Question], corpus: Any) -> dict[str, metrics.Span]:

@@ -330,6 +330,7 @@ def _store(run: _Run, item: Item, got: Fetched, extracted: Extracted, note: str)
             decision.duplicate_of,
             decision.kind,
             decision.similarity,
+            extracted.site_name,
         )
     if decision.outcome is Outcome.UNCHANGED:
         return ItemResult(item.location, Outcome.UNCHANGED, aid, note, title)

@@ -7,26 +7,31 @@ Every passage gets an opaque key (S1, S2, ...) for the writer to cite.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from citebrief.brief import rank
 from citebrief.corpus.store import Corpus
 from citebrief.corpus.vectors import Neighbour, VectorIndex
 from citebrief.models import ALL_DATES, Passage, Retrieval, Window
 from citebrief.settings import RetrievalSettings
+from citebrief.stories import params, rank
+from citebrief.stories.cluster import GroupingParams
+from citebrief.stories.relevance import RelevanceModel
 
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """Where passages come from: the corpus (texts and keyword index), its vector index, and
-    the settings that rank them."""
+    """Where passages and stories come from: the corpus (texts and keyword index), its vector
+    index, the settings that rank passages, and the fitted grouping and relevance parameters
+    (by default the shipped ones)."""
 
     corpus: Corpus
     index: VectorIndex
     settings: RetrievalSettings
+    grouping: GroupingParams = field(default_factory=lambda: params.load()[0])
+    relevance: RelevanceModel = field(default_factory=lambda: params.load()[1])
 
 
 def _where(window: Window) -> dict[str, Any] | None:
@@ -61,12 +66,25 @@ def _in_window(
     return [n for n in neighbours if n.chunk_id in owners and low <= owners[n.chunk_id][1] <= high]
 
 
-def retrieve(
-    query: str, evidence: Evidence, window: Window = ALL_DATES, max_passages: int | None = None
-) -> Retrieval:
-    """The passages that best answer ``query`` in the window, keyed S1, S2, ..."""
+@dataclass(slots=True)
+class Hits:
+    """The candidate chunks of a query in a window, with what ranking needs of them."""
+
+    query: str
+    window: Window
+    query_vector: Any
+    fused: dict[str, float]  # chunk id -> fused rank score
+    vectors: dict[str, Any]  # chunk id -> unit vector
+    article_of: dict[str, str]  # chunk id -> article id
+
+    @property
+    def similarity(self) -> dict[str, float]:
+        return rank.similarities(self.vectors, self.query_vector)
+
+
+def search(query: str, evidence: Evidence, window: Window = ALL_DATES) -> Hits:
+    """The query's dense neighbours (Chroma) and keyword hits (FTS5) in the window, fused."""
     corpus, index, settings = evidence.corpus, evidence.index, evidence.settings
-    limit = max_passages or settings.max_passages
     # the query embedding and the dense search run beside the keyword search (torch, Chroma
     # and SQLite all release the GIL): the slower of the two sets the pace, not their sum
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="citebrief-dense") as pool:
@@ -87,7 +105,6 @@ def retrieve(
         )
         owners = corpus.chunk_owners([n.chunk_id for n in neighbours])
         dense = _in_window(neighbours, owners, window)
-    used = {**settings.model_dump(), "max_passages": limit}
     fused = rank.fuse(
         [n.chunk_id for n in dense],
         [hit.chunk.id for hit in keyword],
@@ -95,22 +112,57 @@ def retrieve(
         dense_weight=settings.dense_weight,
         keyword_weight=settings.keyword_weight,
     )
-    if not fused:
-        return Retrieval(query, window, [], 0, 0, used)
-
-    ids = rank.by_score(fused)
     vectors = {n.chunk_id: n.vector for n in dense if n.vector is not None}
     article_of = {n.chunk_id: owners[n.chunk_id][0] for n in dense}
     article_of.update({hit.chunk.id: hit.chunk.article_id for hit in keyword})
-    vectors.update(index.vectors([cid for cid in ids if cid not in vectors]))  # one round trip
-    similarity = rank.similarities(vectors, query_vector)
-    relevant = rank.above_floor(ids, similarity, settings.relevance_floor)
+    vectors.update(index.vectors([cid for cid in fused if cid not in vectors]))  # one round trip
+    return Hits(query, window, query_vector, fused, vectors, article_of)
+
+
+def add_articles(hits: Hits, evidence: Evidence, article_ids: set[str]) -> None:
+    """Make every chunk of these articles a candidate (after the ones already found), ranked
+    by its similarity to the query: a story found by its articles' titles and leads may have
+    no chunk among the query's nearest."""
+    known = set(hits.fused)
+    chunks = [c for aid in sorted(article_ids) for c in evidence.corpus.chunks(aid)]
+    fresh = [c for c in chunks if c.id not in known]
+    if not fresh:
+        return
+    hits.vectors.update(evidence.index.vectors([c.id for c in fresh]))
+    similarity = rank.similarities(
+        {c.id: hits.vectors[c.id] for c in fresh if c.id in hits.vectors}, hits.query_vector
+    )
+    settings = evidence.settings
+    for position, cid in enumerate(rank.by_score(similarity)):
+        hits.fused[cid] = settings.dense_weight / (settings.rrf_k + len(known) + position + 1)
+    hits.article_of.update({c.id: c.article_id for c in fresh})
+
+
+def select(
+    hits: Hits,
+    evidence: Evidence,
+    limit: int,
+    within: set[str] | None = None,
+    first_key: int = 1,
+) -> list[Passage]:
+    """The best ``limit`` passages of the hits, diverse (MMR), at most a few per article and
+    one article per story of near-copies; keyed S<first_key>, ... With ``within``, only
+    passages of those articles, and no relevance floor: they were chosen already."""
+    corpus, settings = evidence.corpus, evidence.settings
+    ids = [
+        cid
+        for cid in rank.by_score(hits.fused)
+        if cid in hits.vectors and (within is None or hits.article_of.get(cid) in within)
+    ]
+    similarity = rank.similarities({c: hits.vectors[c] for c in ids}, hits.query_vector)
+    if within is None:
+        ids = rank.above_floor(ids, similarity, settings.relevance_floor)
     chosen = rank.mmr(
-        relevant,
-        fused,
-        vectors,
-        article_of,
-        corpus.signatures_of({article_of[c] for c in relevant}),
+        ids,
+        hits.fused,
+        hits.vectors,
+        hits.article_of,
+        corpus.signatures_of({hits.article_of[c] for c in ids}),
         limit=limit,
         lam=settings.mmr_lambda,
         max_per_article=settings.max_per_article,
@@ -124,13 +176,13 @@ def retrieve(
             continue  # removed meanwhile
         passages.append(
             Passage(
-                key=f"S{len(passages) + 1}",
+                key=f"S{first_key + len(passages)}",
                 chunk_id=cid,
                 article_id=article.id,
                 start=chunk.start,
                 end=chunk.end,
                 text=chunk.text,
-                score=fused[cid],
+                score=hits.fused[cid],
                 similarity=similarity[cid],
                 title=article.title,
                 site_name=article.site_name,
@@ -138,5 +190,19 @@ def retrieve(
                 url=article.url,
             )
         )
-    by_key = {p.key: vectors[p.chunk_id] for p in passages}
-    return Retrieval(query, window, passages, len(ids), len(relevant), used, by_key)
+    return passages
+
+
+def retrieve(
+    query: str, evidence: Evidence, window: Window = ALL_DATES, max_passages: int | None = None
+) -> Retrieval:
+    """The passages that best answer ``query`` in the window, keyed S1, S2, ..."""
+    settings = evidence.settings
+    limit = max_passages or settings.max_passages
+    hits = search(query, evidence, window)
+    passages = select(hits, evidence, limit)
+    similarity = hits.similarity
+    relevant = sum(1 for c in hits.fused if similarity.get(c, -1.0) >= settings.relevance_floor)
+    by_key = {p.key: hits.vectors[p.chunk_id] for p in passages}
+    used = {**settings.model_dump(), "max_passages": limit}
+    return Retrieval(query, window, passages, len(hits.fused), relevant, used, by_key)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from citebrief.brief.retrieve import retrieve
 from citebrief.models import Window
+from citebrief.stories.retrieve import retrieve
 from citebrief.workspace import Workspace
 
 

@@ -7,10 +7,10 @@ from datetime import date
 import numpy as np
 import pytest
 
-from citebrief.brief import rank
 from citebrief.corpus import dedup
 from citebrief.errors import ThinEvidenceError
 from citebrief.models import Passage, Window
+from citebrief.stories import rank
 
 
 def unit(*values: float) -> np.ndarray:

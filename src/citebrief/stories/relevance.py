@@ -1,0 +1,159 @@
+"""Is a story about the topic? (pure)
+
+Only on real evidence. The topic's key terms are its content words, each weighted by how rare
+it is in the corpus (a word the corpus never uses weighs most: it is what the topic is about).
+A story *covers* a key term when the term (or a form of it: "tariff" for "tariffs") appears in
+its text, or a close variant does: a word of its titles and leads whose embedding is within a
+fitted cosine of the term's, or of the whole topic's ("Israel" for "Middle East"). A story is
+on topic when it covers enough of the topic's weight and a logistic model over its evidence
+(the topic's cosine with the story's titles and leads, the weighted share of key terms found as
+written and with variants) clears a threshold; both are fitted on the shared AllSides dev
+stories (``evals/fit_stories.py``, weights in ``data/stories.json``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from citebrief.models import Story, Window
+from citebrief.text import STOPWORDS, stem, words
+
+
+@dataclass(frozen=True, slots=True)
+class RelevanceModel:
+    weights: tuple[float, ...]  # one per ``Signals.FEATURES``
+    bias: float
+    threshold: float  # probability a story needs to be on topic
+    min_coverage: float  # weighted share of key terms a story must cover (with variants)
+    variant: float  # cosine a word needs with a key term (or the topic) to be its variant
+
+
+# the wording of a question, not what it is about ("how long", "how much", "what did X say")
+QUESTION_WORDS = frozenset(
+    """long much many get gets got tell told know happen happened happening going go goes
+    think mean means there here now yet still ever new latest news""".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyTerm:
+    word: str  # as the topic spells it, lower-cased
+    stem: str
+    weight: float  # inverse document frequency in the corpus
+
+
+def key_terms(topic: str, document_frequency: Mapping[str, int], documents: int) -> list[KeyTerm]:
+    """The content words of a topic (or question), each weighted by its rarity in the corpus
+    (``documents`` passages, ``document_frequency[word]`` of them holding the word)."""
+    found: dict[str, KeyTerm] = {}
+    for word in words(topic):
+        if len(word) < 2 or word in STOPWORDS or word in QUESTION_WORDS or word in found:
+            continue
+        df = document_frequency.get(word, 0)
+        found[word] = KeyTerm(word, stem(word), math.log((documents + 1) / (df + 1)) + 1.0)
+    return list(found.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What speaks for a story being about the topic."""
+
+    dense: float  # best cosine of the topic with the story's titles and leads
+    exact: float  # weighted share of key terms its text holds as written (or a form of them)
+    coverage: float  # ... counting close variants too
+    title: float  # weighted share of key terms its titles hold, as written or as variants
+    missing: tuple[str, ...]  # key terms it holds in no form
+
+    FEATURES = ("dense", "exact", "coverage", "title")
+
+    def values(self) -> list[float]:
+        return [self.dense, self.exact, self.coverage, self.title]
+
+
+def variants_of(
+    terms: Sequence[KeyTerm],
+    topic_vector: Any,
+    term_vectors: Mapping[str, Any],
+    word_vectors: Mapping[str, Any],
+    threshold: float,
+) -> dict[str, set[str]]:
+    """Key term -> the words (of ``word_vectors``) close enough to count as it. A word close to
+    the whole topic counts for every term."""
+    if not word_vectors:
+        return {t.word: set() for t in terms}
+    vocabulary = list(word_vectors)
+    matrix = np.vstack([np.asarray(word_vectors[w], dtype=np.float32) for w in vocabulary])
+    whole = {vocabulary[i] for i in np.flatnonzero(matrix @ np.asarray(topic_vector) >= threshold)}
+    out = {}
+    for term in terms:
+        vector = term_vectors.get(term.word)
+        close = (
+            {vocabulary[i] for i in np.flatnonzero(matrix @ np.asarray(vector) >= threshold)}
+            if vector is not None
+            else set()
+        )
+        out[term.word] = close | whole
+    return out
+
+
+def signals(
+    terms: Sequence[KeyTerm],
+    dense: float,
+    stems: set[str],
+    lead_words: Iterable[str],
+    title_words: Iterable[str],
+    variants: Mapping[str, set[str]],
+) -> Signals:
+    """A story's evidence: ``stems`` of its whole text, the words of its titles and leads (where
+    variants are looked for), and of its titles alone."""
+    total = sum(t.weight for t in terms) or 1.0
+    lead, titles = set(lead_words), set(title_words)
+    title_stems = {stem(w) for w in titles}
+    exact = [t for t in terms if t.stem in stems]
+    covered = [t for t in terms if t.stem in stems or variants.get(t.word, set()) & lead]
+    headlined = [t for t in terms if t.stem in title_stems or variants.get(t.word, set()) & titles]
+    return Signals(
+        dense=dense,
+        exact=sum(t.weight for t in exact) / total,
+        coverage=sum(t.weight for t in covered) / total,
+        title=sum(t.weight for t in headlined) / total,
+        missing=tuple(t.word for t in terms if t not in covered),
+    )
+
+
+def probability(found: Signals, model: RelevanceModel) -> float:
+    z = model.bias + sum(w * v for w, v in zip(model.weights, found.values(), strict=True))
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def on_topic(found: Signals, model: RelevanceModel) -> bool:
+    return found.coverage >= model.min_coverage and probability(found, model) >= model.threshold
+
+
+# --- what a window holds about a topic ---------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Scored:
+    story: Story
+    signals: Signals
+    probability: float
+    on_topic: bool
+
+
+@dataclass(slots=True)
+class Finding:
+    topic: str
+    window: Window
+    terms: list[KeyTerm]
+    scored: list[Scored]  # every candidate, most probable first
+    missing: tuple[str, ...]  # key terms that nothing in the window holds, in any form
+    articles: int  # articles in the window
+    hits: Any = field(default=None, repr=False)  # the topic's stories.retrieve.Hits
+
+    @property
+    def on_topic(self) -> list[Scored]:
+        return [s for s in self.scored if s.on_topic]

@@ -1,0 +1,56 @@
+"""Which stories become takeaways, and why none would (pure)."""
+
+from __future__ import annotations
+
+from citebrief.models import Window
+from citebrief.stories.relevance import Finding, Scored
+
+SOURCES_BONUS = 0.05  # relevance a story gains from five or more independent sources
+
+
+def weight(scored: Scored, newest: str) -> float:
+    """The order of takeaways: relevance first, then independent sources and outlets, then
+    recency (a story still running on the window's last day comes before one that ended)."""
+    story = scored.story
+    sources = min(story.sources, 5) / 5
+    outlets = min(len(story.outlets), 5) / 5
+    recent = 1.0 if story.last_day >= newest else 0.0
+    return scored.probability + SOURCES_BONUS * sources + 0.02 * outlets + 0.01 * recent
+
+
+def choose(finding: Finding, limit: int) -> list[Scored]:
+    """Up to ``limit`` stories on topic, in the order their takeaways come."""
+    on_topic = finding.on_topic
+    newest = max((s.story.last_day for s in on_topic), default="")
+    return sorted(on_topic, key=lambda s: -weight(s, newest))[:limit]
+
+
+def refusal(finding: Finding) -> tuple[str, str]:
+    """Why nothing in the window is about the topic, and what to try: (message, hint)."""
+    where = _window(finding.window)
+    if finding.missing:
+        terms = ", ".join(repr(t) for t in finding.missing)
+        return (
+            f"nothing {where} covers {finding.topic!r}: no article mentions {terms}",
+            "check the spelling, widen the window (--since all), or ingest sources that cover it",
+        )
+    closest = finding.scored[0].story.title if finding.scored else ""
+    near = f"; the closest story, {closest!r}, is not about it" if closest else ""
+    return (
+        f"nothing {where} covers {finding.topic!r}{near}",
+        "widen the window (--since all), rephrase the topic, or ingest more sources",
+    )
+
+
+def stories_note(on_topic: int, asked: int, window: Window) -> str:
+    """What the reader should know about how many stories there were."""
+    if on_topic >= asked:
+        return ""
+    story = "story" if on_topic == 1 else "stories"
+    return f"{on_topic} {story} on this topic {_window(window)}"
+
+
+def _window(window: Window) -> str:
+    if window.start and window.end:
+        return f"from {window.label()}"
+    return window.label() if window.start or window.end else "in the corpus"

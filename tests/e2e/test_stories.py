@@ -1,0 +1,145 @@
+"""Briefings and answers built from stories, end to end with the real local model.
+
+One workspace for the module (SQLite, embedded Chroma, all-MiniLM-L6-v2, the shipped grouping
+and relevance fits) holds the sample corpus and the 62 real pages of ``../shared/data/news-html``
+(November 2019: among them three outlets on plague cases in China, three on "feather duvet
+lung", two on hibernating astronauts, one on Google Stadia). The extractive writer and the
+lexical verifier write; what is checked is which stories reach the takeaways.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from citebrief.brief.briefing import build_briefing
+from citebrief.brief.writers import ExtractiveWriter
+from citebrief.errors import ThinEvidenceError
+from citebrief.models import Briefing, Conversation, Desk, Outcome, Window
+from citebrief.settings import load_settings
+from citebrief.stories import params
+from citebrief.verify.lexical import LexicalVerifier
+from citebrief.workspace import Workspace, open_workspace
+from tests.conftest import CORPUS, NEWS
+
+pytestmark = pytest.mark.timeout(600)
+
+SAMPLE = Window(date(2026, 11, 9), date(2026, 11, 22))
+PLAGUE = {"nypost.com", "www.express.co.uk", "www.smithsonianmag.com"}
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    home = tmp_path_factory.mktemp("stories") / "home"
+    with open_workspace(load_settings(home=home, chroma_url=None)) as workspace:
+        report = workspace.ingest([str(CORPUS / "sources.txt"), str(NEWS / "html")])
+        assert not report.failed
+        assert report.count(Outcome.DUPLICATE) == 3  # the sample's wire copies
+        yield workspace
+
+
+def brief(ws: Workspace, topic: str, window: Window = Window(), takeaways: int = 3) -> Briefing:
+    desk = Desk(ExtractiveWriter(), LexicalVerifier())
+    return build_briefing(topic, ws.evidence, desk, window=window, takeaways=takeaways)
+
+
+def hosts(briefing: Briefing) -> set[str]:
+    return {s.url.split("/")[2] for s in briefing.sources}
+
+
+def test_each_takeaway_is_one_on_topic_story_citing_only_that_story(ws: Workspace) -> None:
+    briefing = brief(ws, "HBM export controls", SAMPLE)
+    threshold = params.load()[1].threshold
+    assert 2 <= len(briefing.takeaways) <= 3
+    stories = [t.story for t in briefing.takeaways]
+    assert all(s is not None for s in stories)
+    assert len({s["id"] for s in stories if s}) == len(stories)  # never two from one story
+    for takeaway in briefing.takeaways:
+        story = takeaway.story
+        assert story is not None
+        assert story["relevance"] >= threshold
+        cited = {
+            briefing.sources[n - 1].article_id for s in takeaway.sentences for n in s.citations
+        }
+        assert cited <= set(story["articles"])
+    assert briefing.report.takeaways_on_topic == len(briefing.takeaways)
+
+
+def test_a_story_knows_its_outlets_and_counts_a_wire_copy_once(ws: Workspace) -> None:
+    briefing = brief(ws, "US-China trade talks in Singapore", Window(date(2026, 11, 16), None))
+    stories = {t.headline: t.story for t in briefing.takeaways}
+    end = next(s for h, s in stories.items() if s and "working group" in h.lower())
+    assert end is not None
+    assert set(end["outlets"]) == {
+        "Wire Asia Service",
+        "Pacific Ledger",
+        "Shenzhen Tech Observer",
+        "Semiconductor Weekly",  # ran the wire story: an outlet, not an independent source
+    }
+    assert end["sources"] == 3
+    assert len(end["articles"]) == 3
+
+
+def test_off_topic_pages_never_reach_a_takeaway(ws: Workspace) -> None:
+    briefing = brief(ws, "bubonic plague in China")
+    assert hosts(briefing) <= PLAGUE
+    assert len(hosts(briefing)) >= 2  # one story, told by several outlets
+    assert len(briefing.takeaways) == 1
+    assert briefing.note == "1 story on this topic in the corpus"
+
+
+def test_fewer_stories_give_fewer_takeaways_and_the_briefing_says_so(ws: Workspace) -> None:
+    briefing = brief(ws, "Google Stadia launch", takeaways=3)
+    assert len(briefing.takeaways) == 1
+    assert hosts(briefing) == {"mspoweruser.com"}
+    assert "1 story on this topic" in briefing.note
+
+
+@pytest.mark.parametrize(
+    ("topic", "window", "missing"),
+    [
+        ("Brexit negotiations", SAMPLE, "'brexit'"),
+        ("price of Bitcoin", Window(), "'bitcoin'"),
+        ("Hong Kong protests", Window(), "'protests'"),
+    ],
+)
+def test_a_topic_absent_from_the_window_is_refused_naming_the_missing_terms(
+    ws: Workspace, topic: str, window: Window, missing: str
+) -> None:
+    with pytest.raises(ThinEvidenceError, match=f"no article mentions {missing}") as caught:
+        brief(ws, topic, window)
+    assert caught.value.hint is not None
+    assert "spelling" in caught.value.hint
+
+
+def test_a_topic_only_mentioned_in_passing_is_refused_naming_the_closest_story(
+    ws: Workspace,
+) -> None:
+    # one 2019 article on the UK election debate says "Brexit" twice; none is about the talks
+    with pytest.raises(ThinEvidenceError, match=r"the closest story, '.*', is not about it"):
+        brief(ws, "Brexit negotiations")
+
+
+def test_a_question_the_corpus_cannot_answer_is_refused(ws: Workspace) -> None:
+    conversation = Conversation()
+    turn = ws.ask("What is the price of Bitcoin?", conversation, writer="extractive")
+    assert turn.answer is None
+    assert "'bitcoin'" in turn.note
+
+
+def test_a_question_the_corpus_can_answer_is_answered_from_its_story(ws: Workspace) -> None:
+    conversation = Conversation(window=SAMPLE)
+    turn = ws.ask("What did Beijing say about the HBM rule?", conversation, writer="extractive")
+    assert turn.answer is not None, turn.note
+    assert all(s.url.split("/")[2].endswith(".example") for s in turn.answer.sources)
+
+
+def test_an_empty_window_names_the_newest_article(ws: Workspace, tmp_path: Path) -> None:
+    with pytest.raises(ThinEvidenceError, match="the newest is from 2026-11-22") as caught:
+        brief(ws, "HBM export controls", Window(date(2026, 12, 1), date(2026, 12, 7)))
+    assert caught.value.hint == (
+        "try --from 2026-11-16 --to 2026-11-22 (the week to the newest article)"
+    )

@@ -1,0 +1,110 @@
+"""Relevance rules on hand-made evidence: key terms, variants, signals, the decision."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from citebrief.stories.relevance import (
+    KeyTerm,
+    RelevanceModel,
+    Signals,
+    key_terms,
+    on_topic,
+    probability,
+    signals,
+    variants_of,
+)
+from citebrief.text import stem
+
+MODEL = RelevanceModel((10.0, 1.0, 1.0, 1.0), -3.0, threshold=0.9, min_coverage=0.5, variant=0.65)
+
+
+def terms(*pairs: tuple[str, float]) -> list[KeyTerm]:
+    return [KeyTerm(word, stem(word), weight) for word, weight in pairs]
+
+
+def test_key_terms_are_content_words_weighted_by_rarity() -> None:
+    found = key_terms("The Brexit negotiations and the negotiations", {"negotiations": 40}, 100)
+    assert [t.word for t in found] == ["brexit", "negotiations"]  # stopwords and repeats out
+    brexit, negotiations = found
+    assert brexit.weight > negotiations.weight  # a word the corpus never uses weighs most
+    assert negotiations.stem == stem("negotiations")
+
+
+def test_a_topic_of_stopwords_has_no_key_terms() -> None:
+    assert key_terms("what is the", {}, 10) == []
+
+
+def unit(*values: float) -> np.ndarray:
+    v = np.array(values, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def test_variants_are_words_close_to_a_term_or_to_the_whole_topic() -> None:
+    found = variants_of(
+        terms(("tariffs", 1.0), ("china", 1.0)),
+        topic_vector=unit(1, 1, 0),
+        term_vectors={"tariffs": unit(1, 0, 0), "china": unit(0, 1, 0)},
+        word_vectors={
+            "duties": unit(1, 0, 0.5),  # close to "tariffs" (0.89), not to the topic (0.63)
+            "beijing": unit(0, 1, 0.5),  # close to "china"
+            "trade": unit(1, 1, 0.3),  # close to the whole topic (0.98)
+            "football": unit(0, 0, 1),
+        },
+        threshold=0.65,
+    )
+    assert found == {"tariffs": {"duties", "trade"}, "china": {"beijing", "trade"}}
+
+
+def test_no_vocabulary_gives_no_variants() -> None:
+    assert variants_of(terms(("x", 1.0)), unit(1, 0), {}, {}, 0.65) == {"x": set()}
+
+
+def test_signals_weigh_terms_found_as_written_and_as_variants() -> None:
+    found = signals(
+        terms(("brexit", 3.0), ("negotiations", 1.0)),
+        dense=0.4,
+        stems={stem("negotiations"), "talks"},
+        lead_words=["britain", "talks"],
+        title_words=["eu", "exit", "talks"],
+        variants={"brexit": {"exit"}, "negotiations": {"talks"}},
+    )
+    assert found.exact == pytest.approx(0.25)  # "negotiations" only, weight 1 of 4
+    assert found.coverage == pytest.approx(0.25)  # "exit" is in a title, not in a lead
+    assert found.title == pytest.approx(1.0)  # "exit" and "talks" are in a title
+    assert found.missing == ("brexit",)
+
+
+def test_a_story_without_the_topics_terms_is_off_topic_whatever_its_embedding() -> None:
+    close_but_absent = Signals(dense=0.95, exact=0.0, coverage=0.0, title=0.0, missing=("x",))
+    assert probability(close_but_absent, MODEL) > MODEL.threshold
+    assert not on_topic(close_but_absent, MODEL)  # coverage below the minimum
+
+
+def test_a_story_with_the_terms_needs_the_probability_too() -> None:
+    weak = Signals(dense=0.1, exact=1.0, coverage=1.0, title=0.0, missing=())
+    strong = Signals(dense=0.45, exact=1.0, coverage=1.0, title=1.0, missing=())
+    assert probability(weak, MODEL) < probability(strong, MODEL)
+    assert not on_topic(weak, MODEL)
+    assert on_topic(strong, MODEL)
+
+
+def test_the_shipped_model_is_fitted_and_sane() -> None:
+    from citebrief.stories import params
+
+    grouping, model = params.load()
+    assert 0 < grouping.threshold < 1
+    assert len(model.weights) == len(Signals.FEATURES)
+    assert model.weights[0] > 0  # closer to the topic, more probably on it
+    assert 0.5 <= model.min_coverage <= 1  # at least half the topic's terms (a rule)
+    assert 0 < model.threshold < 1
+
+
+def test_the_wording_of_a_question_is_not_a_key_term() -> None:
+    found = key_terms("How long are delivery lead times for Ascend servers?", {}, 100)
+    assert [t.word for t in found] == ["delivery", "lead", "times", "ascend", "servers"]
+    assert [t.word for t in key_terms("How much did Nvidia get from China?", {}, 9)] == [
+        "nvidia",
+        "china",
+    ]

@@ -1,0 +1,74 @@
+"""Which stories become takeaways, the note on how many, and the refusal that fits."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from citebrief.models import Story, Window
+from citebrief.stories.relevance import Finding, Scored, Signals
+from citebrief.stories.select import choose, refusal, stories_note
+
+WEEK = Window(date(2026, 11, 16), date(2026, 11, 22))
+SIGNALS = Signals(0.5, 1.0, 1.0, 1.0, ())
+
+
+def scored(
+    id: str, p: float, on: bool = True, outlets: int = 1, sources: int = 1, last: str = "2026-11-20"
+) -> Scored:
+    names = tuple(f"Outlet {n}" for n in range(outlets))
+    story = Story(id, (f"{id}-a",), names, sources, "2026-11-16", last, f"Title of {id}", p)
+    return Scored(story, SIGNALS, p, on)
+
+
+def finding(*items: Scored, missing: tuple[str, ...] = ()) -> Finding:
+    ordered = sorted(items, key=lambda s: -s.probability)
+    return Finding("chip export curbs", WEEK, [], ordered, missing, 10)
+
+
+def test_only_stories_on_topic_are_chosen_most_relevant_first() -> None:
+    found = finding(scored("a", 0.97), scored("b", 0.99), scored("off", 0.999, on=False))
+    assert [s.story.id for s in choose(found, 3)] == ["b", "a"]
+
+
+def test_fewer_stories_than_asked_give_fewer_takeaways() -> None:
+    assert len(choose(finding(scored("a", 0.97)), 3)) == 1
+    assert choose(finding(scored("off", 0.9, on=False)), 3) == []
+
+
+def test_at_most_the_number_asked() -> None:
+    found = finding(*(scored(str(n), 0.95 + n / 100) for n in range(4)))
+    assert [s.story.id for s in choose(found, 2)] == ["3", "2"]
+
+
+def test_independent_sources_and_outlets_break_near_ties() -> None:
+    wide = scored("wide", 0.96, outlets=4, sources=4)
+    narrow = scored("narrow", 0.97)
+    assert [s.story.id for s in choose(finding(narrow, wide), 2)] == ["wide", "narrow"]
+
+
+def test_a_continuing_story_comes_before_one_that_ended_at_equal_relevance() -> None:
+    ended = scored("ended", 0.97, last="2026-11-17")
+    running = scored("running", 0.97, last="2026-11-22")
+    assert [s.story.id for s in choose(finding(ended, running), 2)] == ["running", "ended"]
+
+
+def test_the_note_says_how_many_stories_when_fewer_than_asked() -> None:
+    assert stories_note(2, 3, WEEK) == "2 stories on this topic from 2026-11-16 to 2026-11-22"
+    assert stories_note(1, 3, Window()) == "1 story on this topic in the corpus"
+    assert stories_note(3, 3, WEEK) == ""
+
+
+def test_a_refusal_names_the_missing_terms() -> None:
+    message, hint = refusal(finding(scored("x", 0.3, on=False), missing=("brexit",)))
+    assert message == (
+        "nothing from 2026-11-16 to 2026-11-22 covers 'chip export curbs': "
+        "no article mentions 'brexit'"
+    )
+    assert "spelling" in hint
+    assert "--since all" in hint
+
+
+def test_a_refusal_without_missing_terms_names_the_closest_story() -> None:
+    message, hint = refusal(finding(scored("x", 0.3, on=False)))
+    assert "the closest story, 'Title of x', is not about it" in message
+    assert "rephrase" in hint
