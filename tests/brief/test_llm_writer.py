@@ -867,3 +867,66 @@ def test_schema_matches_what_draft_from_accepts() -> None:
     assert sentence["items"]["required"] == ["text", "cite"]
     assert BRIEFING_SCHEMA["required"] == ["takeaways"]
     assert BRIEFING_SCHEMA["additionalProperties"] is False
+
+
+# --- 12. one takeaway per story -----------------------------------------------------------------
+def test_the_prompt_gives_each_chosen_story_its_own_block_of_passages(
+    corpus: Workspace, chat: ChatServer, llm: Callable[..., Settings]
+) -> None:
+    chat.compute(cite_first("H"))
+    briefing = brief(corpus, llm())
+
+    prompt = prompt_of(chat.requests[0])
+    blocks_by_story = stories_of(chat.requests[0])
+    assert list(blocks_by_story) == [f"T{n}" for n in range(1, len(blocks_by_story) + 1)]
+    assert len(blocks_by_story) >= 2
+    keys = [k for ks in blocks_by_story.values() for k in ks]
+    assert keys == [f"S{n}" for n in range(1, len(keys) + 1)]  # each passage once, in order
+    assert f"Below are {len(blocks_by_story)} news stories" in prompt
+    assert re.search(r'<story key="T1" outlets="[^"]+">', prompt)
+    assert briefing.takeaways[0].story is not None
+
+
+def test_a_citation_of_another_storys_passage_is_dropped_and_the_sentence_recited(
+    corpus: Workspace, chat: ChatServer, llm: Callable[..., Settings]
+) -> None:
+    def build(r: FromPassages) -> dict[str, Any]:
+        a = r.keys[0]
+        return {
+            "takeaways": [
+                {
+                    "story": "T1",
+                    "headline": "Own story only",
+                    "sentences": [{"text": r.picked[a], "cite": [r.other]}],  # T2's passage
+                }
+            ]
+        }
+
+    reply = FromPassages(build)
+    chat.compute(reply)
+    briefing = brief(corpus, llm())
+
+    (sentence,) = briefing.takeaways[0].sentences
+    assert briefing.report.dropped_citations == 1
+    assert sentence.recited  # to the passage of its own story that holds it
+    assert [s.key for s in briefing.sources] == [reply.keys[0]]
+
+
+def test_draft_from_keeps_one_takeaway_per_story_given() -> None:
+    takeaway = {"headline": "H", "sentences": [{"text": "A.", "cite": ["S1"]}]}
+    data = {
+        "takeaways": [
+            {**takeaway, "story": "T2"},
+            {**takeaway, "story": "t2"},  # a second takeaway for T2: dropped
+            {**takeaway, "story": "T9"},  # no such story: takes the story of its place (T3)
+            {**takeaway},  # beyond the stories given: dropped
+        ]
+    }
+    draft = draft_from(data, "m", {}, {"T1": "s-a", "T2": "s-b", "T3": "s-c"})
+    assert [t.story for t in draft.takeaways] == ["s-b", "s-c"]
+
+
+def test_draft_from_refuses_a_reply_about_no_story_given() -> None:
+    data = {"takeaways": [{"headline": "H", "story": "T1", "sentences": [{"text": "A."}]}]}
+    with pytest.raises(MalformedOutput, match="no takeaway is about a story given"):
+        draft_from(data, "m", {}, {})
