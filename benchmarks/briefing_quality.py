@@ -62,6 +62,11 @@ TARGETS = {
     "distinct main stories": (">=", 1.0),
     "absent-topic weeks refused": (">=", 0.90),
     "present-topic weeks refused": ("<=", 0.10),
+    "sentences that stand alone": (">=", 1.0),
+    "headlines of an uncited article": ("<=", 0.0),
+    "headlines repeated": ("<=", 0.0),
+    "sentences supported (offline verifier)": (">=", 0.95),
+    "citations that resolve": (">=", 1.0),
 }
 
 
@@ -76,6 +81,7 @@ def drive(home: Path, pages: Path, jobs_file: Path, out: Path) -> None:
     from datetime import date
 
     from citebrief import CitebriefError, Window, load_settings, open_workspace
+    from citebrief.brief.render import to_markdown
 
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     settings = load_settings(home=home, chroma_url=None)
@@ -98,7 +104,9 @@ def drive(home: Path, pages: Path, jobs_file: Path, out: Path) -> None:
             window = Window(date.fromisoformat(job["start"]), date.fromisoformat(job["end"]))
             entry: dict[str, Any] = {"job": job}
             try:
-                entry["briefing"] = ws.brief(job["topic"], window, writer="extractive").to_dict()
+                briefing = ws.brief(job["topic"], window, writer="extractive")
+                entry["briefing"] = briefing.to_dict()
+                entry["markdown"] = to_markdown(briefing)
             except CitebriefError as exc:
                 entry["refused"] = exc.one_line()
             results["jobs"].append(entry)
@@ -151,6 +159,20 @@ def pairwise(predicted: dict[str, str], gold: dict[str, int]) -> tuple[float, fl
     return precision, recall, 2 * precision * recall / (precision + recall) if tp else 0.0
 
 
+def lead_text(pages: list[allsides.Page], stories: set[str] | list[str], like: str) -> str:
+    """The first sentences of these stories' articles, in turn, cut to ``like``'s length."""
+    from citebrief.text import sentences
+
+    words = len(like.split())
+    firsts = [sentences(" ".join(p.paragraphs)) for p in pages if p.story in set(stories)]
+    taken: list[str] = []
+    for round_ in itertools.zip_longest(*firsts):
+        for sentence in round_:
+            if sentence and len(taken) < words:
+                taken.extend(sentence.split())
+    return " ".join(taken[:words])
+
+
 def score(
     result: dict[str, Any],
     stories: list[allsides.StoryInfo],
@@ -159,7 +181,7 @@ def score(
 ) -> dict[str, float]:
     from rouge_score import rouge_scorer
 
-    from citebrief.text import sentences
+    from citebrief.brief.style import headline, problems, unframe
 
     rouge = rouge_scorer.RougeScorer(["rouge2"], use_stemmer=True)
     by_file = {p.file: p for p in pages}
@@ -180,7 +202,13 @@ def score(
     on = {"strict": [0, 0], "adjudicated": [0, 0]}
     purity, two_outlets, distinct = [], [], []
     present = refused_present = absent = refused_absent = 0
-    coverage, lead = [], []
+    coverage: list[float] = []
+    lead: list[float] = []
+    own: list[float] = []
+    own_lead: list[float] = []
+    alone, supported, resolved = [], [], []
+    uncited_titles, repeated = [], []
+    titles = {a: p.title for a, p in page_of.items()}
     for entry in result["jobs"]:
         job = entry["job"]
         if job["week"] not in weeks:
@@ -197,6 +225,22 @@ def score(
             refused_present += 1
             continue
         sources = {s["number"]: s for s in briefing["sources"]}
+        for takeaway in briefing["takeaways"]:
+            for sentence in takeaway["sentences"]:
+                alone.append(float(not problems(unframe(sentence["text"])[1])))
+                supported.append(float(sentence["verdict"] == "supported"))
+                resolved += [float(n in sources) for n in sentence["citations"]]
+            cited_here = {
+                sources[n]["article_id"]
+                for s in takeaway["sentences"]
+                for n in s["citations"]
+                if n in sources
+            }
+            uncited = {t.strip().lower() for a, t in titles.items() if a not in cited_here}
+            uncited |= {headline(t).lower() for t in uncited}
+            uncited_titles.append(float(takeaway["headline"].strip().lower() in uncited))
+        heads = [t["headline"].strip().lower() for t in briefing["takeaways"]]
+        repeated += [float(heads.count(h) > 1) for h in heads]
         cited_all = set()
         mains = []
         for takeaway in briefing["takeaways"]:
@@ -223,23 +267,17 @@ def score(
             on["adjudicated"][0] += judged.about(story, job["topic"])
             on["strict"][1] += 1
             on["adjudicated"][1] += 1
-        # coverage against the roundups of that week's stories of the topic
-        week_stories = [s for s in stories if s.week == job["week"] and s.topic == job["topic"]]
-        reference = " ".join(p for s in week_stories for p in s.roundup)
+        # coverage against the roundups of that week's stories of the topic, next to the lead
+        # of those stories (which knows which stories AllSides filed under the topic); and
+        # against the roundups of the stories the briefing cites, next to their lead
         text = " ".join(s["text"] for t in briefing["takeaways"] for s in t["sentences"])
-        words = len(text.split())
-        firsts = [
-            sentences(" ".join(p.paragraphs))
-            for p in pages
-            if p.story in {s.id for s in week_stories}
-        ]
-        lead_words: list[str] = []
-        for round_ in itertools.zip_longest(*firsts):
-            for sentence in round_:
-                if sentence and len(lead_words) < words:
-                    lead_words.extend(sentence.split())
-        coverage.append(rouge.score(reference, text)["rouge2"].recall)
-        lead.append(rouge.score(reference, " ".join(lead_words[:words]))["rouge2"].recall)
+        week_stories = {s.id for s in stories if s.week == job["week"] and s.topic == job["topic"]}
+        cited_stories = list(dict.fromkeys(page_of[a].story for a in cited_all))
+        for ids, ours, theirs in ((week_stories, coverage, lead), (cited_stories, own, own_lead)):
+            if ids:
+                reference = " ".join(p for s in stories if s.id in ids for p in s.roundup)
+                ours.append(rouge.score(reference, text)["rouge2"].recall)
+                theirs.append(rouge.score(reference, lead_text(pages, ids, text))["rouge2"].recall)
 
     out["on topic (strict)"] = on["strict"][0] / on["strict"][1] if on["strict"][1] else 0.0
     out["on topic (adjudicated)"] = (
@@ -252,8 +290,19 @@ def score(
     )
     out["ROUGE-2 recall"] = statistics.mean(coverage) if coverage else 0.0
     out["ROUGE-2 recall, lead baseline"] = statistics.mean(lead) if lead else 0.0
+    out["ROUGE-2 recall, roundups of the cited stories"] = statistics.mean(own) if own else 0.0
+    out["ROUGE-2 recall, lead of the cited stories"] = (
+        statistics.mean(own_lead) if own_lead else 0.0
+    )
     out["present-topic weeks refused"] = refused_present / present if present else 0.0
     out["absent-topic weeks refused"] = refused_absent / absent if absent else 0.0
+    out["sentences that stand alone"] = statistics.mean(alone) if alone else 0.0
+    out["headlines of an uncited article"] = (
+        statistics.mean(uncited_titles) if uncited_titles else 0.0
+    )
+    out["headlines repeated"] = statistics.mean(repeated) if repeated else 0.0
+    out["sentences supported (offline verifier)"] = statistics.mean(supported) if supported else 0.0
+    out["citations that resolve"] = statistics.mean(resolved) if resolved else 0.0
     out["present jobs"] = present
     out["absent jobs"] = absent
     return out

@@ -329,18 +329,31 @@ class Desk:
 
 
 # --- briefings ----------------------------------------------------------------------------------
-BRIEFING_SCHEMA = "citebrief.briefing/1"
+BRIEFING_SCHEMA = "citebrief.briefing/2"
+
+
+@dataclass(slots=True)
+class Cite:
+    """One passage a sentence cites: the number of its source (an article), its key, its span
+    in the article, and the span of the words it was cited for (``mark``, inside the span)."""
+
+    source: int
+    key: str
+    start: int
+    end: int
+    mark: tuple[int, int]
 
 
 @dataclass(slots=True)
 class Sentence:
     text: str
-    citations: list[int]  # final numbers
+    citations: list[int]  # source numbers, each once, in the order first cited
     verdict: str  # supported | partial | unsupported
     score: float
     flagged: bool = False
     recited: bool = False
     note: str = ""
+    cites: list[Cite] = field(default_factory=list)  # the passages behind ``citations``
 
 
 @dataclass(slots=True)
@@ -352,18 +365,30 @@ class Takeaway:
 
 
 @dataclass(slots=True)
-class Source:
-    number: int
+class Quote:
+    """A cited passage of a source: ``article.text[start:end] == quote``; ``marks`` are the
+    spans (in the article) of the cited words inside it."""
+
     key: str
-    article_id: str
     chunk_id: str
+    start: int
+    end: int
+    quote: str
+    marks: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Source:
+    """One cited article, numbered in order of first citation, with each passage cited."""
+
+    number: int
+    article_id: str
     title: str
     site_name: str
     published: str
     url: str
-    start: int
-    end: int
-    quote: str  # == article.text[start:end]
+    quotes: list[Quote]
+    opinion: str = ""  # "an op-ed", "a commentary", ... when the article is opinion
 
 
 @dataclass(slots=True)

@@ -19,11 +19,28 @@ from citebrief.models import (
 )
 
 TEXT = "Alpha said one thing. Beta said another. Gamma said a third thing entirely."
-SPANS = {"S1": (0, 21), "S2": (22, 40), "S3": (41, len(TEXT))}
+OTHER = "Delta reported the same thing. Epsilon disagreed."
+SPANS = {"S1": ("a1", 0, 21), "S2": ("a1", 22, 40), "S3": ("a2", 0, len(OTHER))}
 ARTICLE = Article("a1", "https://e.example/a", "https://e.example/a", TEXT, "h", title="T")
+ARTICLE2 = Article(
+    "a2", "https://e.example/b", "https://e.example/opinion/b", OTHER, "h", title="Opinion: U"
+)
 PASSAGES = [
-    Passage(key, f"c-{key}", "a1", s, e, TEXT[s:e], 0.1, 0.5, "T", "Site", "2026-11-10", "u")
-    for key, (s, e) in SPANS.items()
+    Passage(
+        key,
+        f"c-{key}",
+        aid,
+        s,
+        e,
+        (TEXT if aid == "a1" else OTHER)[s:e],
+        0.1,
+        0.5,
+        "T",
+        "Site",
+        "2026-11-10",
+        "u",
+    )
+    for key, (aid, s, e) in SPANS.items()
 ]
 KNOWN = {p.key: p for p in PASSAGES}
 RETRIEVAL = Retrieval("q", Window(), PASSAGES, 3, 3, {"dense_k": 40})
@@ -62,7 +79,7 @@ def build(items: list[Judged], *, strict: bool = False, takeaways: int = 1):  # 
         draft(*[[] for _ in range(takeaways)]),
         items,
         RETRIEVAL,
-        {"a1": ARTICLE},
+        {"a1": ARTICLE, "a2": ARTICLE2},
         dropped=2,
         strict=strict,
         generated_at="2026-11-23T00:00:00+00:00",
@@ -72,13 +89,39 @@ def build(items: list[Judged], *, strict: bool = False, takeaways: int = 1):  # 
 def test_numbers_follow_first_use_and_sources_are_only_the_cited() -> None:
     briefing = build([judged("x", ["S3"], SUPPORTED), judged("y", ["S1", "S3"], SUPPORTED)])
     assert [s.citations for s in briefing.takeaways[0].sentences] == [[1], [2, 1]]
-    assert [(s.number, s.key) for s in briefing.sources] == [(1, "S3"), (2, "S1")]
+    assert [(s.number, s.article_id) for s in briefing.sources] == [(1, "a2"), (2, "a1")]
+    assert [[q.key for q in s.quotes] for s in briefing.sources] == [["S3"], ["S1"]]
 
 
-def test_every_source_quote_is_its_exact_span() -> None:
-    briefing = build([judged("x", ["S2"], SUPPORTED)])
-    source = briefing.sources[0]
-    assert TEXT[source.start : source.end] == source.quote == "Beta said another."
+def test_two_passages_of_one_article_are_one_source_listing_both() -> None:
+    briefing = build([judged("x", ["S2"], SUPPORTED), judged("y", ["S1"], SUPPORTED)])
+    assert [s.citations for s in briefing.takeaways[0].sentences] == [[1], [1]]
+    (source,) = briefing.sources
+    assert [q.key for q in source.quotes] == ["S1", "S2"]  # in the article's order
+
+
+def test_each_citation_keeps_its_passage_and_the_span_of_the_cited_words() -> None:
+    sentence = (
+        build([judged("Beta said another.", ["S2", "S3"], SUPPORTED)]).takeaways[0].sentences[0]
+    )
+    assert [(c.source, c.key, c.start, c.end) for c in sentence.cites] == [
+        (1, "S2", 22, 40),
+        (2, "S3", 0, len(OTHER)),
+    ]
+    assert TEXT[slice(*sentence.cites[0].mark)] == "Beta said another."  # verbatim
+    assert OTHER[slice(*sentence.cites[1].mark)] == "Delta reported the same thing."  # closest
+
+
+def test_every_source_quote_is_its_exact_span_with_its_marks_inside() -> None:
+    briefing = build([judged("Beta said another.", ["S2"], SUPPORTED)])
+    (quote,) = briefing.sources[0].quotes
+    assert TEXT[quote.start : quote.end] == quote.quote == "Beta said another."
+    assert quote.marks == [(22, 40)]
+
+
+def test_an_opinion_source_says_so() -> None:
+    briefing = build([judged("x", ["S1"], SUPPORTED), judged("y", ["S3"], SUPPORTED)])
+    assert [s.opinion for s in briefing.sources] == ["", "an op-ed"]
 
 
 def test_an_unsupported_sentence_is_flagged() -> None:

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from citebrief.brief.render import to_json
+from citebrief.brief.style import unframe
 from citebrief.brief.writers import ExtractiveWriter
 from citebrief.errors import ThinEvidenceError
 from citebrief.models import BriefingRequest, Draft, Label, Window
@@ -29,16 +30,28 @@ def test_every_citation_resolves_and_every_quote_is_an_exact_span(sample: Worksp
     assert sorted(numbers) == list(range(1, len(numbers) + 1))
     first_use = list(dict.fromkeys(cited))
     assert first_use == sorted(first_use)  # numbered in order of first use
+    assert len({s.article_id for s in briefing.sources}) == len(briefing.sources)  # one each
+    quotes = {q.key: (source, q) for source in briefing.sources for q in source.quotes}
     for source in briefing.sources:
         article = sample.corpus.get(source.article_id)
         assert article is not None
-        assert article.text[source.start : source.end] == source.quote
+        for quote in source.quotes:
+            assert article.text[quote.start : quote.end] == quote.quote
+            assert all(quote.start <= a < b <= quote.end for a, b in quote.marks)
     for takeaway in briefing.takeaways:
         assert takeaway.headline
         for sentence in takeaway.sentences:
             assert sentence.citations
-            quotes = [briefing.sources[n - 1].quote for n in sentence.citations]
-            assert any(sentence.text in q for q in quotes)  # extractive: quoted exactly
+            assert [c.source for c in sentence.cites] == sentence.citations
+            for cite in sentence.cites:
+                source, quote = quotes[cite.key]
+                assert source.number == cite.source
+                assert (cite.start, cite.end) == (quote.start, quote.end)
+                assert cite.mark in quote.marks
+            quoted = unframe(sentence.text)[1]
+            article = sample.corpus.get(quotes[sentence.cites[0].key][0].article_id)
+            assert article is not None
+            assert article.text[slice(*sentence.cites[0].mark)] == quoted  # quoted exactly
             assert sentence.verdict == Label.SUPPORTED
 
 
@@ -54,8 +67,11 @@ def test_report_counts_match_the_sentences(sample: Workspace) -> None:
 
 def test_json_carries_passages_spans_verdicts_and_settings(sample: Workspace) -> None:
     data = json.loads(to_json(_brief(sample)))
-    assert data["schema"] == "citebrief.briefing/1"
-    assert {"start", "end", "quote", "article_id", "url"} <= set(data["sources"][0])
+    assert data["schema"] == "citebrief.briefing/2"
+    assert {"number", "article_id", "url", "quotes", "opinion"} <= set(data["sources"][0])
+    assert {"key", "start", "end", "quote", "marks"} <= set(data["sources"][0]["quotes"][0])
+    cite = data["takeaways"][0]["sentences"][0]["cites"][0]
+    assert {"source", "key", "start", "end", "mark"} <= set(cite)
     assert data["takeaways"][0]["sentences"][0]["verdict"] == "supported"
     assert data["retrieval"]["max_per_article"] == 2
     assert data["writer"] == "extractive"
@@ -101,4 +117,6 @@ def test_wrong_citation_is_recited_to_a_supporting_passage(sample: Workspace) ->
     briefing = _brief(sample, writer=Miscite())
     sentence = briefing.takeaways[0].sentences[0]
     assert sentence.recited
-    assert sentence.text in briefing.sources[sentence.citations[0] - 1].quote
+    (cite,) = sentence.cites
+    quote = next(q for s in briefing.sources for q in s.quotes if q.key == cite.key)
+    assert unframe(sentence.text)[1] in quote.quote

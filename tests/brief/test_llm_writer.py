@@ -57,6 +57,7 @@ from tests.openai_server import (
 pytestmark = pytest.mark.timeout(60)
 
 TOPIC = "HBM export controls"
+SOURCE = re.compile(r'<passage key="(S\d+)" source="([^"]*)">')
 WINDOW = Window(date(2026, 11, 9), date(2026, 11, 22))
 REPAIR = "That reply was not valid"
 STRUCTURED = {
@@ -127,8 +128,8 @@ def pick_sentences(passages: dict[str, str]) -> dict[str, str]:
 
 class FromPassages:
     """A server reply computed from the prompt: ``build(self)`` returns the draft JSON and may
-    use ``self.picked`` (key -> verbatim sentence), ``self.keys`` (the picked keys of the first
-    story, T1, S1 first) and ``self.other`` (a picked key of the second story, T2)."""
+    use ``self.picked`` (key -> verbatim sentence), ``self.keys`` (picked keys of the first
+    story, T1, one per article, S1 first) and ``self.other`` (one of the second story, T2)."""
 
     def __init__(self, build: Callable[[FromPassages], dict[str, Any]]) -> None:
         self.build = build
@@ -140,7 +141,12 @@ class FromPassages:
     def __call__(self, request: dict[str, Any]) -> Reply:
         self.passages = passages_of(request)
         self.picked = pick_sentences(self.passages)
-        stories = [[k for k in keys if k in self.picked] for keys in stories_of(request).values()]
+        first = next(m for m in request["messages"] if m["role"] == "user")["content"]
+        label = dict(SOURCE.findall(first))  # one picked passage per article
+        stories = [
+            list({label[k]: k for k in reversed(ks) if k in self.picked}.values())[::-1]
+            for ks in stories_of(request).values()
+        ]
         self.keys = stories[0] if stories else sorted(self.picked, key=lambda k: int(k[1:]))
         self.other = stories[1][0] if len(stories) > 1 and stories[1] else ""
         return Reply(200, completion(json.dumps(self.build(self))))
@@ -196,7 +202,13 @@ def quote_span(ws: Workspace, briefing: Briefing) -> None:
     for source in briefing.sources:
         article = ws.corpus.get(source.article_id)
         assert article is not None
-        assert source.quote == article.text[source.start : source.end]
+        for quote in source.quotes:
+            assert quote.quote == article.text[quote.start : quote.end]
+
+
+def keys(briefing: Briefing) -> list[str]:
+    """The passage keys of the sources' quotes, in source order."""
+    return [q.key for s in briefing.sources for q in s.quotes]
 
 
 # --- 1. good structured output ------------------------------------------------------------------
@@ -240,12 +252,18 @@ def test_good_output_becomes_a_renumbered_verified_briefing(
     assert [s.text for s in sentences] == [reply.picked[b], reply.picked[a], reply.picked[c]]
     # numbered in order of first use: b -> 1, a -> 2, c -> 3
     assert [s.citations for s in sentences] == [[1], [2, 1], [3]]
-    assert [(s.number, s.key) for s in briefing.sources] == [(1, b), (2, a), (3, c)]
+    assert [(s.number, [q.key for q in s.quotes]) for s in briefing.sources] == [
+        (1, [b]),
+        (2, [a]),
+        (3, [c]),
+    ]
     cited = {n for s in sentences for n in s.citations}
     assert cited == {s.number for s in briefing.sources}
     assert all(s.verdict == Label.SUPPORTED and not s.flagged for s in sentences)
     quote_span(corpus, briefing)
-    assert [s.quote for s in briefing.sources] == [reply.passages[k] for k in (b, a, c)]
+    assert [q.quote for s in briefing.sources for q in s.quotes] == [
+        reply.passages[k] for k in (b, a, c)
+    ]
 
     r = briefing.report
     assert (r.sentences, r.cited, r.supported, r.partial, r.unsupported) == (3, 3, 3, 0, 0)
@@ -315,7 +333,7 @@ def test_made_up_keys_are_dropped_and_the_sentence_recited_or_flagged(
     assert invented.text == INVENTED
     assert (invented.citations, invented.flagged) == ([], True)
     assert invented.verdict == Label.UNSUPPORTED
-    assert [s.key for s in briefing.sources] == [a, b]
+    assert keys(briefing) == [a, b]
     r = briefing.report
     assert r.dropped_citations == 5  # S99, S99, X1, inline S77, S99
     assert (r.sentences, r.cited, r.recited, r.flagged, r.removed) == (3, 2, 1, 1, 0)
@@ -363,7 +381,7 @@ def test_numeric_markers_are_dropped_and_never_used_as_citations(
     first, second = briefing.takeaways[0].sentences
     assert (first.text, first.citations) == (reply.picked[a], [1])
     assert (second.text, second.citations) == (reply.picked[b], [2])
-    assert [s.key for s in briefing.sources] == [a, b]
+    assert keys(briefing) == [a, b]
     assert briefing.report.dropped_citations == 3
     markdown = to_markdown(briefing)
     for marker in ("[7]", "[2-3]", "[3]"):
@@ -397,7 +415,7 @@ def test_key_inside_a_quote_is_removed_from_text_and_counted_as_the_citation(
     assert sentence.text == f'Officials said "{reply.picked[key].rstrip(".")}" this week.'
     assert "[" not in sentence.text
     assert sentence.citations == [1]
-    assert [s.key for s in briefing.sources] == [key]
+    assert keys(briefing) == [key]
     assert briefing.report.dropped_citations == 0
     assert not sentence.recited
 
@@ -909,7 +927,7 @@ def test_a_citation_of_another_storys_passage_is_dropped_and_the_sentence_recite
     (sentence,) = briefing.takeaways[0].sentences
     assert briefing.report.dropped_citations == 1
     assert sentence.recited  # to the passage of its own story that holds it
-    assert [s.key for s in briefing.sources] == [reply.keys[0]]
+    assert keys(briefing) == [reply.keys[0]]
 
 
 def test_draft_from_keeps_one_takeaway_per_story_given() -> None:
@@ -930,3 +948,15 @@ def test_draft_from_refuses_a_reply_about_no_story_given() -> None:
     data = {"takeaways": [{"headline": "H", "story": "T1", "sentences": [{"text": "A."}]}]}
     with pytest.raises(MalformedOutput, match="no takeaway is about a story given"):
         draft_from(data, "m", {}, {})
+
+
+def test_an_opinion_passage_is_labelled_as_one_in_the_prompt() -> None:
+    request = request_for("Export controls only speed up China's own chipmakers.")
+    opinion = replace(request.stories[0].passages[0], title="Opinion: Controls backfire")
+    story = replace(request.stories[0], passages=[opinion])
+    messages = OpenAIWriter(load_settings(openai_api_key="x").llm).briefing_messages(
+        replace(request, stories=[story])
+    )
+    prompt = messages[-1][1]
+    assert 'source="Test Times (op-ed), 2026-11-10: Opinion: Controls backfire"' in prompt
+    assert "An opinion piece's claims are always attributed to it" in prompt

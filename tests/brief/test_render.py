@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import re
+
+from markdown_it import MarkdownIt
 
 from citebrief.brief.render import to_html, to_markdown
 from citebrief.workspace import Workspace
 from tests.brief.conftest import brief as _brief
+
+COMMONMARK = MarkdownIt("commonmark")
 
 
 def test_markdown_lists_exactly_the_cited_sources(sample: Workspace) -> None:
@@ -16,10 +21,45 @@ def test_markdown_lists_exactly_the_cited_sources(sample: Workspace) -> None:
     assert text.startswith("# Food for thought: HBM export controls")
     assert "1️⃣" in body
     assert "extractive" in body
-    used = {int(n) for n in re.findall(r"\[(\d+)\]", body)}
-    listed = {int(n) for n in re.findall(r"^\[(\d+)\]", sources, re.M)}
+    used = {int(n) for n in re.findall(r"\(#source-(\d+)\)", body)}
+    listed = {int(n) for n in re.findall(r'^<a id="source-(\d+)"></a>', sources, re.M)}
     assert used == listed == {s.number for s in briefing.sources}
     assert "## Citation report" in sources
+
+
+def test_markdown_is_commonmark_with_linked_numbers_and_real_blockquotes(
+    sample: Workspace,
+) -> None:
+    briefing = _brief(sample)
+    page = COMMONMARK.render(to_markdown(briefing))
+    body, sources = page.split("<h2>Sources</h2>")
+    for sentence in (s for t in briefing.takeaways for s in t.sentences):
+        for n in sentence.citations:
+            assert f'<a href="#source-{n}">[{n}]</a>' in body
+    for source in briefing.sources:
+        assert f'<a id="source-{source.number}"></a>' in sources
+    quotes = [q for s in briefing.sources for q in s.quotes]
+    assert sources.count("<blockquote>") == len(quotes)
+    assert "&gt;" not in sources  # no quote left as a literal "> ..." paragraph
+    for quote in quotes:  # the cited words are bold inside their passage
+        for start, end in quote.marks:
+            words = " ".join(quote.quote[start - quote.start : end - quote.start].split())
+            assert f"<strong>{html.escape(words, quote=False)}" in sources.replace("\n", " ")
+
+
+def test_markup_in_titles_and_quotes_stays_text_in_markdown(sample: Workspace) -> None:
+    briefing = _brief(sample)
+    hostile = "[click](https://evil.example) <script>alert(1)</script> *x* # 1. > q"
+    briefing.sources[0].title = hostile
+    briefing.takeaways[0].headline = hostile
+    briefing.sources[0].quotes[0].quote = (
+        hostile + briefing.sources[0].quotes[0].quote[len(hostile) :]
+    )
+    page = COMMONMARK.render(to_markdown(briefing))
+    assert "evil.example" not in re.findall(r'href="([^"]*)"', page)
+    assert 'href="https://evil.example"' not in page
+    assert "<script>" not in page
+    assert "[click](https://evil.example)" in html.unescape(page)
 
 
 def test_html_is_one_file_with_linked_citations(sample: Workspace) -> None:

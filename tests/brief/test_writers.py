@@ -74,7 +74,8 @@ def test_a_briefing_draft_is_one_takeaway_per_story_quoting_its_own_passages() -
     texts = {p.key: p.text for p in found}
     own = {s.story.id: {p.key for p in s.passages} for s in stories}
     for takeaway in draft.takeaways:
-        assert takeaway.headline == takeaway.story  # the story's title
+        cited = {p.title for p in found if p.key in {k for s in takeaway.sentences for k in s.keys}}
+        assert takeaway.headline in cited  # a cited article's (cleaned) title
         for sentence in takeaway.sentences:
             assert len(sentence.keys) == 1
             assert sentence.keys[0] in own[takeaway.story]

@@ -342,7 +342,8 @@ def check_contract(turn: Turn, corpus: Corpus) -> None:
     for source in turn.answer.sources:
         article = corpus.get(source.article_id)
         assert article is not None
-        assert article.text[source.start : source.end] == source.quote
+        for quote in source.quotes:
+            assert article.text[quote.start : quote.end] == quote.quote
 
 
 # === condensing a follow-up ======================================================================
@@ -375,13 +376,15 @@ def test_streamed_answer_delivers_tokens_in_order_then_a_verified_cited_turn(
     sentences = [s for t in turn.answer.takeaways for s in t.sentences]
     pairs = supported_answer(request)
     assert [s.text for s in sentences] == [sentence for _, sentence in pairs]
-    assert [s.citations for s in sentences] == [[1], [2]]
     assert all(s.verdict == "supported" and not s.flagged for s in sentences)
-    # renumbered in order of first use: the highest key came first and is [1]
-    assert [src.key for src in turn.answer.sources] == [key for key, _ in pairs]
+    # numbered by article in order of first use: the highest key came first and is [1]
+    assert [[c.key for c in s.cites] for s in sentences] == [[key] for key, _ in pairs]
+    assert sentences[0].citations == [1]
     assert int(pairs[0][0][1:]) > int(pairs[1][0][1:])
-    for source, (key, sentence) in zip(turn.answer.sources, pairs, strict=True):
-        assert sentence in source.quote
+    quotes = {q.key: q.quote for src in turn.answer.sources for q in src.quotes}
+    for (key, sentence), said in zip(pairs, sentences, strict=True):
+        assert sentence in quotes[key]
+        assert said.cites[0].key == key
         assert key in prompt_of(request)
     assert turn.answer.writer == "openai"
     assert turn.answer.usage == {"input_tokens": 11, "output_tokens": 22, "total_tokens": 33}
@@ -974,7 +977,8 @@ def test_ask_json_answers_with_sources_under_the_citation_contract(
         for source in sources:
             article = corpus.get(source["article_id"])
             assert article is not None
-            assert article.text[source["start"] : source["end"]] == source["quote"]
+            for quote in source["quotes"]:
+                assert article.text[quote["start"] : quote["end"]] == quote["quote"]
             assert source["published"] >= "2026-11-01"
     finally:
         corpus.close()

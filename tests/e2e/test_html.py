@@ -22,7 +22,18 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playw
 from citebrief.brief.briefing import build_briefing
 from citebrief.brief.render import to_html
 from citebrief.brief.writers import ExtractiveWriter
-from citebrief.models import Briefing, Desk, Outcome, Report, Sentence, Source, Takeaway, Window
+from citebrief.models import (
+    Briefing,
+    Cite,
+    Desk,
+    Outcome,
+    Quote,
+    Report,
+    Sentence,
+    Source,
+    Takeaway,
+    Window,
+)
 from citebrief.settings import load_settings
 from citebrief.verify.lexical import LexicalVerifier
 from tests.conftest import CORPUS, hashed_workspace
@@ -89,8 +100,33 @@ def page_html(briefing: Briefing) -> str:
     return to_html(briefing)
 
 
-def quote_of(b: Briefing, number: int) -> str:
-    return norm(next(s.quote for s in b.sources if s.number == number))
+def popovers(b: Briefing) -> list[str]:
+    """What the popover of each [n] link shows, in the page's order: the passages of source n
+    that its sentence cites."""
+    by_number = {s.number: s for s in b.sources}
+    out = []
+    for sentence in (s for t in b.takeaways for s in t.sentences):
+        for n in sentence.citations:
+            keys = {c.key for c in sentence.cites if c.source == n}
+            out.append(" … ".join(norm(q.quote) for q in by_number[n].quotes if q.key in keys))
+    return out
+
+
+def marks_of(b: Briefing) -> list[list[str]]:
+    """The words each [n] link's popover marks, in the page's order."""
+    by_number = {s.number: s for s in b.sources}
+    out = []
+    for sentence in (s for t in b.takeaways for s in t.sentences):
+        for n in sentence.citations:
+            quotes = {q.key: q for q in by_number[n].quotes}
+            out.append(
+                [
+                    norm(quotes[c.key].quote[c.mark[0] - c.start : c.mark[1] - c.start])
+                    for c in sentence.cites
+                    if c.source == n
+                ]
+            )
+    return out
 
 
 # --- the browser, launched once per module ------------------------------------------------------
@@ -329,6 +365,29 @@ CITES = """() => [...document.querySelectorAll('a.cite')].map(a => {
 })"""
 
 
+def test_each_source_lists_its_cited_passages_with_the_cited_words_marked(
+    briefing: Briefing, page_html: str, open_html: Open
+) -> None:
+    opened = open_html(page_html, viewport=DESKTOP, scale=1)
+    page = opened.page
+    for source in briefing.sources:
+        entry = page.locator(f"#src-{source.number}")
+        quotes = entry.locator("blockquote")
+        assert quotes.count() == len(source.quotes)  # one source per article, each passage
+        for i, quote in enumerate(source.quotes):
+            shown = quotes.nth(i)
+            assert norm(shown.text_content() or "") == norm(quote.quote)
+            marked = [norm(m) for m in shown.locator("mark").all_text_contents()]
+            expected = [
+                norm(quote.quote[a - quote.start : b - quote.start]) for a, b in quote.marks
+            ]
+            assert marked == expected
+            assert marked
+            style = shown.locator("mark").first.evaluate("m => getComputedStyle(m).backgroundColor")
+            assert style not in ("rgba(0, 0, 0, 0)", "transparent")
+    opened.assert_clean()
+
+
 def test_every_citation_links_to_its_source(
     briefing: Briefing, page_html: str, open_html: Open
 ) -> None:
@@ -385,8 +444,9 @@ def check_only_open(page: Page, index: int, briefing: Briefing) -> None:
     assert box is not None
     assert box["width"] > 0
     assert box["height"] > 0
-    assert norm(pop.text_content() or "") == quote_of(briefing, n)
-    assert norm(pop.inner_text()) == quote_of(briefing, n)
+    assert norm(pop.text_content() or "") == popovers(briefing)[index]
+    assert norm(pop.inner_text()) == popovers(briefing)[index]
+    assert [norm(m) for m in pop.locator("mark").all_text_contents()] == marks_of(briefing)[index]
     pops = page.evaluate(POPS)
     assert pops[index]["display"] != "none"
     others = [p for i, p in enumerate(pops) if i != index]
@@ -479,7 +539,7 @@ def test_a_screen_reader_hears_the_source_number_and_the_quote_once(
         assert not state["inLink"]
         assert state["shown"] == "block"
         assert state["role"] == "tooltip"
-        assert norm(state["quote"]) == quote_of(briefing, int(n))
+        assert norm(state["quote"]) == popovers(briefing)[index]
         # the accessible name as the browser computes it
         named = page.get_by_role("link", name=f"Source {n}", exact=True)
         assert named.count() >= 1
@@ -570,36 +630,32 @@ def evil_briefing() -> Briefing:
     sources = [
         Source(
             1,
-            "k1",
             "a1",
-            "c1",
             f"Title {EVIL} with \"double\" and 'single' quotes & <i>tags</i>",
             f"Site {EVIL}",
             "2026-11-10",
             'https://example.com/a?q="><script>alert(3)</script>&x=1',
-            0,
-            len(quote),
-            quote,
+            [Quote("k1", "c1", 0, len(quote), quote, [(0, 8)])],
         ),
         Source(
             2,
-            "k2",
             "a2",
-            "c2",
             "Plain",
             "Wire",
             "2026-11-11",
             "https://example.com/b",
-            0,
-            70,
-            plain,
+            [Quote("k2", "c2", 0, 70, plain, [(0, 70)])],
         ),
     ]
     sentences = [
         Sentence(
-            f"Someone typed {EVIL} and <img src=y onerror=alert(4)> here.", [1], "supported", 1.0
+            f"Someone typed {EVIL} and <img src=y onerror=alert(4)> here.",
+            [1],
+            "supported",
+            1.0,
+            cites=[Cite(1, "k1", 0, len(quote), (0, 8))],
         ),
-        Sentence(plain, [2], "supported", 1.0),
+        Sentence(plain, [2], "supported", 1.0, cites=[Cite(2, "k2", 0, 70, (0, 70))]),
     ]
     return Briefing(
         topic=f'HBM {EVIL} "controls"',
@@ -642,10 +698,12 @@ def test_article_text_is_escaped(open_html: Open) -> None:
     assert link.text_content() == b.sources[0].title
     assert link.get_attribute("href") == b.sources[0].url
     assert f"Site {EVIL}" in (page.locator("#src-1").text_content() or "")
-    assert page.locator("#src-1 blockquote").text_content() == norm(b.sources[0].quote)
+    assert page.locator("#src-1 blockquote").text_content() == norm(b.sources[0].quotes[0].quote)
     cite = page.locator("a.cite").first
     cite.hover()
-    assert page.locator("a.cite + span.pop").first.text_content() == norm(b.sources[0].quote)
+    assert page.locator("a.cite + span.pop").first.text_content() == norm(
+        b.sources[0].quotes[0].quote
+    )
     assert opened.dialogs == [], "a script from the article text ran"
     opened.assert_clean()
     # the dialog listener does catch a script's alert

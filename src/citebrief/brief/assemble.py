@@ -3,8 +3,9 @@
 ``claims_of`` reads each drafted sentence's citations (inline markers and the writer's own key
 list), drops keys that name no passage and counts them. A verifier then judges each claim (see
 ``brief.briefing``); ``assemble`` takes those verdicts and builds the briefing: an unsupported
-sentence is flagged (or removed with ``strict``), keys are renumbered in order of first use,
-and the sources are exactly the cited passages, each an exact span of its article.
+sentence is flagged (or removed with ``strict``), the cited articles are numbered in order of
+first use, and each source lists exactly the passages cited from it, each an exact span of its
+article with the words it was cited for marked.
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from citebrief.brief import citations
+from citebrief.brief import citations, style
 from citebrief.errors import StoreError
 from citebrief.models import (
     Article,
     Briefing,
+    Cite,
     Draft,
     Label,
     Passage,
+    Quote,
     Report,
     Retrieval,
     Sentence,
@@ -104,13 +107,24 @@ def assemble(
             continue
         kept.setdefault(item.claim.takeaway, []).append((item, flagged))
 
-    numbers = citations.renumber([item.keys for group in kept.values() for item, _ in group])
+    owner = {key: p.article_id for key, p in passages.items()}
+    numbers = citations.renumber([item.keys for group in kept.values() for item, _ in group], owner)
+    marks: dict[str, list[tuple[int, int]]] = {}  # passage key -> cited spans in its article
     takeaways: list[Takeaway] = []
     for position, group in sorted(kept.items()):
         sentences = []
         for item, flagged in group:
             verdict = item.verdict
             note = verdict.reason if verdict else "no citation"
+            quoted = style.unframe(item.claim.text)[1]
+            cites = []
+            for key in item.keys:
+                passage = passages[key]
+                start, end = citations.mark(quoted, passage.text)
+                span = (passage.start + start, passage.start + end)
+                if span not in marks.setdefault(key, []):
+                    marks[key].append(span)
+                cites.append(Cite(numbers[key], key, passage.start, passage.end, span))
             sentences.append(
                 Sentence(
                     item.claim.text,
@@ -120,6 +134,7 @@ def assemble(
                     flagged,
                     item.recited,
                     f"re-cited: {note}" if item.recited else note,
+                    cites,
                 )
             )
             report.cited += bool(item.keys)
@@ -140,7 +155,6 @@ def assemble(
             )
         )
 
-    sources = [source(passages[key], number, articles) for key, number in numbers.items()]
     return Briefing(
         topic=topic,
         window=retrieval.window.as_dict(),
@@ -148,7 +162,7 @@ def assemble(
         writer=draft.writer,
         model=draft.model,
         takeaways=takeaways,
-        sources=sources,
+        sources=sources(numbers, passages, marks, articles),
         report=report,
         retrieval={
             **retrieval.settings,
@@ -160,30 +174,51 @@ def assemble(
     )
 
 
-def source(passage: Passage, number: int, articles: Mapping[str, Article]) -> Source:
-    """Source ``number``: the passage as an exact span of its article."""
-    article = articles.get(passage.article_id)
-    if article is None:
-        raise StoreError(
-            f"article {passage.article_id} vanished while the briefing was written",
-            hint="run the command again",
+def sources(
+    numbers: Mapping[str, int],
+    passages: Mapping[str, Passage],
+    marks: Mapping[str, list[tuple[int, int]]],
+    articles: Mapping[str, Article],
+) -> list[Source]:
+    """One source per cited article, in number order, each with its cited passages (in the
+    article's order) as exact spans of its text."""
+    keys_of: dict[int, list[str]] = {}
+    for key, number in numbers.items():
+        keys_of.setdefault(number, []).append(key)
+    out = []
+    for number, keys in sorted(keys_of.items()):
+        first = passages[keys[0]]
+        article = articles.get(first.article_id)
+        if article is None:
+            raise StoreError(
+                f"article {first.article_id} vanished while the briefing was written",
+                hint="run the command again",
+            )
+        quotes = [
+            quote(passages[key], article, sorted(marks.get(key, [])))
+            for key in sorted(keys, key=lambda k: passages[k].start)
+        ]
+        out.append(
+            Source(
+                number,
+                article.id,
+                article.title,
+                article.site_name,
+                first.published,
+                article.url,
+                quotes,
+                style.opinion_kind(article.title, article.url),
+            )
         )
-    quote = article.text[passage.start : passage.end]
-    if quote != passage.text:
+    return out
+
+
+def quote(passage: Passage, article: Article, marks: list[tuple[int, int]]) -> Quote:
+    """The passage as an exact span of its article."""
+    text = article.text[passage.start : passage.end]
+    if text != passage.text:
         raise StoreError(
             f"passage {passage.chunk_id} no longer matches its article's text",
             hint="run 'citebrief corpus check', then ingest again",
         )
-    return Source(
-        number,
-        passage.key,
-        article.id,
-        passage.chunk_id,
-        article.title,
-        article.site_name,
-        passage.published,
-        article.url,
-        passage.start,
-        passage.end,
-        quote,
-    )
+    return Quote(passage.key, passage.chunk_id, passage.start, passage.end, text, marks)

@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
+from citebrief.brief import style
 from citebrief.brief.assemble import Claim, Judged, assemble, claims_of
 from citebrief.corpus.store import Corpus
 from citebrief.errors import ThinEvidenceError
@@ -40,7 +41,7 @@ from citebrief.models import (
 from citebrief.stories.find import find_stories
 from citebrief.stories.rank import require_evidence
 from citebrief.stories.relevance import Finding
-from citebrief.stories.retrieve import Evidence, add_articles, select
+from citebrief.stories.retrieve import Evidence, add_articles, prefer_leads, select
 from citebrief.stories.select import choose, refusal, stories_note
 
 ANSWER_PASSAGES = 8  # an answer is short: it draws on at most this many passages
@@ -69,6 +70,7 @@ def build_briefing(
     groups: list[StoryPassages] = []
     for story in chosen:
         first = 1 + sum(len(g.passages) for g in groups)
+        prefer_leads(finding.hits, evidence, set(story.articles))
         passages = select(finding.hits, evidence, each, within=set(story.articles), first_key=first)
         if passages:
             groups.append(StoryPassages(story, passages))
@@ -216,17 +218,26 @@ def judge_claim(
 ) -> Judged:
     """The verdict on a claim's cited passages, jointly; an unsupported claim is re-cited to
     the passage (of ``own``: its story's) that best supports it, if any does."""
-    verdict = (
-        verifier.judge([passages[k].text for k in claim.keys], claim.text) if claim.keys else None
-    )
+    text = _claimed(claim, [passages[k] for k in claim.keys])
+    verdict = verifier.judge([passages[k].text for k in claim.keys], text) if claim.keys else None
     judged = Judged(claim, list(claim.keys), verdict)
     if judged.label is not Label.UNSUPPORTED:
         return judged
-    better = _recite(claim.text, own, verifier)
+    better = _recite(text, own, verifier)
     if better is None:
         return judged
     key, new = better
     return Judged(claim, [key], new, recited=True)
+
+
+def _claimed(claim: Claim, cited: Sequence[Passage]) -> str:
+    """What the verifier judges: a quotation whose attribution frame names the outlet of a
+    passage it cites ("Fox News reports: “...”", or "The op-ed adds: “...”" after one that
+    did) is judged without the frame; anything else as written."""
+    frame, quoted = style.unframe(claim.text)
+    if frame and style.names_its_source(frame, [p.site_name for p in cited]):
+        return quoted
+    return claim.text
 
 
 def _recite(

@@ -3,8 +3,9 @@
 The writer sees passages under opaque keys (``S1``, ``S2``, ...) and cites those keys; it never
 writes URLs or final numbers. This module finds the keys a sentence cites (inline markers such
 as ``[S3]``, ``[S3, S7]``, ``[S3][S7]``, also inside quotes), strips them from the text, drops
-keys that name no passage, renumbers the rest to 1, 2, ... in order of first use across the
-whole document, and lists as sources only the passages actually cited.
+keys that name no passage, numbers the cited articles 1, 2, ... in order of first use across
+the whole document (two passages of one article are one source), and finds the words of a
+passage that a sentence was cited for (``mark``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+from citebrief.text import content_words, sentence_spans
 
 # one bracket group of one or more keys: [S3] [S3, S7] [S3; S7] [S3 S7] [s3]
 _GROUP = re.compile(r"\s*\[\s*((?:[A-Za-z]{1,3}\d{1,4}\s*[,;]?\s*)+)\]")
@@ -75,18 +78,45 @@ def _tidy(text: str) -> str:
     return text.strip()
 
 
-def renumber(cited: Sequence[Sequence[str]]) -> dict[str, int]:
-    """Key -> number, 1, 2, ... in order of first use over all sentences."""
+def renumber(
+    cited: Sequence[Sequence[str]], owner: Mapping[str, str] | None = None
+) -> dict[str, int]:
+    """Key -> number, 1, 2, ... in order of first use over all sentences. With ``owner`` (key
+    -> article id), keys of one article share its number."""
     numbers: dict[str, int] = {}
+    by_owner: dict[str, int] = {}
     for keys in cited:
         for key in keys:
-            if key not in numbers:
-                numbers[key] = len(numbers) + 1
+            if key in numbers:
+                continue
+            group = owner.get(key, key) if owner is not None else key
+            if group not in by_owner:
+                by_owner[group] = len(by_owner) + 1
+            numbers[key] = by_owner[group]
     return numbers
 
 
 def numbers_for(keys: Sequence[str], numbers: Mapping[str, int]) -> list[int]:
-    return [numbers[k] for k in keys if k in numbers]
+    """The numbers of ``keys``, each once, in order."""
+    return list(dict.fromkeys(numbers[k] for k in keys if k in numbers))
+
+
+def mark(claim: str, passage: str) -> tuple[int, int]:
+    """The span (in ``passage``) of the words ``claim`` was cited for: where the passage holds
+    the claim verbatim, that; else the passage's sentence sharing most of its words."""
+    at = passage.find(claim)
+    if claim and at >= 0:
+        return at, at + len(claim)
+    spans = sentence_spans(passage)
+    if not spans:
+        return 0, len(passage)
+    words = content_words(claim)
+
+    def shared(span: tuple[int, int]) -> float:
+        found = content_words(passage[span[0] : span[1]])
+        return len(words & found) / (len(words | found) or 1)
+
+    return max(spans, key=shared)
 
 
 def markers(nums: Sequence[int]) -> str:

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from citebrief import templates
+from citebrief.brief import style
 from citebrief.errors import LLMError, MalformedOutput
 from citebrief.llm import ChatClient, Message, Reply, parse_json_object
 from citebrief.models import (
@@ -106,7 +107,14 @@ def draft_from(
 
 
 def _triples(passages: list[Passage]) -> list[tuple[str, str, str]]:
-    return [(p.key, f"{p.site_name}, {p.published}: {p.title}", p.text) for p in passages]
+    """(key, source label, text): the label names the outlet, the date, the title and, for an
+    opinion piece, what kind it is ("The Trade Desk Review (op-ed), 2026-11-17: ...")."""
+    out = []
+    for p in passages:
+        kind = style.opinion_kind(p.title, p.url)
+        outlet = f"{p.site_name} ({kind.split(' ', 1)[1]})" if kind else p.site_name
+        out.append((p.key, f"{outlet}, {p.published}: {p.title}", p.text))
+    return out
 
 
 def _fenced(passages: list[Passage]) -> str:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 import json
+import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from citebrief.brief.citations import markers
 from citebrief.errors import UsageError
-from citebrief.models import Briefing, Sentence, Source, Turn
+from citebrief.models import Briefing, Quote, Sentence, Source, Turn
 
 NO_SUPPORT = "The corpus has no support for an answer to this question"
 
@@ -85,35 +87,92 @@ def _story_line(story: dict[str, Any] | None) -> str:
     )
 
 
+# CommonMark: backslash-escape what inline text could turn into markup; at the start of a line
+# also what would begin a block (a heading, a list, a quote, a thematic break)
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>&|~!])")
+_MD_BLOCK = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
+
+
+def md_escape(text: str) -> str:
+    """``text`` as literal CommonMark inline text, on one line."""
+    flat = " ".join(text.split())
+    return _MD_BLOCK.sub(r"\1\\\2", _MD_INLINE.sub(r"\\\1", flat))
+
+
+def marked(quote: Quote, escape: Callable[[str], str], wrap: Callable[[str], str]) -> str:
+    """The quote, escaped, with each marked span wrapped; its line breaks kept as "\\n"."""
+
+    def lines(text: str) -> str:
+        return "\n".join(escape(line) for line in text.split("\n"))
+
+    parts, at = [], quote.start
+    for start, end in sorted(quote.marks):
+        start, end = max(start, at), min(end, quote.end)
+        if start >= end:
+            continue
+        parts.append(lines(quote.quote[at - quote.start : start - quote.start]))
+        parts.append(wrap(lines(quote.quote[start - quote.start : end - quote.start])))
+        at = end
+    parts.append(lines(quote.quote[at - quote.start :]))
+    text = " ".join(p for p in parts if p.strip())
+    return "\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip())
+
+
+def _md_cites(numbers: list[int]) -> str:
+    return "".join(f"[\\[{n}\\]](#source-{n})" for n in numbers)
+
+
 def _md_sentence(s: Sentence) -> str:
-    text = s.text + markers(s.citations)
+    text = md_escape(s.text) + _md_cites(s.citations)
     if s.flagged:
         text += " ⚠️ *(not supported by the cited sources)*"
     return text
 
 
-def _source_line(src: Source) -> str:
+def _about(src: Source) -> str:
     site = f", {src.site_name}" if src.site_name else ""
-    return f"[{src.number}] {src.title}{site}, {src.published}. <{src.url}>"
+    opinion = f" ({src.opinion.split(' ', 1)[1]})" if src.opinion else ""
+    return f"{src.title}{site}, {src.published}{opinion}"
+
+
+def _source_line(src: Source) -> str:
+    """A source on one line of plain text (the chat, ``ask``)."""
+    return f"[{src.number}] {_about(src)}. <{src.url}>"
+
+
+def _md_url(url: str) -> str:
+    return f"<{url}>" if url and not re.search(r"[\s<>]", url) else md_escape(url)
 
 
 def to_markdown(b: Briefing) -> str:
-    lines = [f"# Food for thought: {b.topic}", "", f"*{_range(b)} · {_writer_note(b)}*", ""]
+    """CommonMark: [n] link to their source; under each source, each cited passage is a
+    blockquote with the cited words in bold."""
+    lines = [
+        f"# Food for thought: {md_escape(b.topic)}",
+        "",
+        f"*{_range(b)} · {_writer_note(b)}*",
+        "",
+    ]
     if b.note:
-        lines += [f"*{b.note}.*", ""]
+        lines += [f"*{md_escape(b.note)}.*", ""]
     for takeaway in b.takeaways:
-        lines += [f"{_keycap(takeaway.number)} **{takeaway.headline}**", ""]
+        lines += [f"{_keycap(takeaway.number)} **{md_escape(takeaway.headline)}**", ""]
         lines += [" ".join(_md_sentence(s) for s in takeaway.sentences), ""]
         if takeaway.story:
-            lines += [f"*{_story_line(takeaway.story)}*", ""]
+            lines += [f"*{md_escape(_story_line(takeaway.story))}*", ""]
     lines += ["## Sources", ""]
     for src in b.sources:
-        lines.append(_source_line(src))
-        quote = " ".join(src.quote.split())
-        lines += [f"    > {quote}", ""]
+        lines += [
+            f'<a id="source-{src.number}"></a>**\\[{src.number}\\]** {md_escape(_about(src))}. '
+            f"{_md_url(src.url)}",
+            "",
+        ]
+        for quote in src.quotes:
+            text = marked(quote, md_escape, lambda t: f"**{t}**")
+            lines += ["\n>\n".join(f"> {line}" for line in text.split("\n")), ""]
     lines += ["## Citation report", "", _report_line(b), ""]
     if _relevance_line(b):
-        lines += [_relevance_line(b), ""]
+        lines += [md_escape(_relevance_line(b)), ""]
     return "\n".join(lines)
 
 
@@ -126,12 +185,17 @@ def sources_markdown(b: Briefing) -> str:
     return "\n".join(["Sources:", *(_source_line(src) for src in b.sources)])
 
 
+def _plain_sentence(s: Sentence) -> str:
+    text = s.text + markers(s.citations)
+    return text + " ⚠️ (not supported by the cited sources)" if s.flagged else text
+
+
 def answer_markdown(turn: Turn, with_sources: bool = True) -> str:
-    """An answer as Markdown: sentences with [n] markers, then its sources; or why the corpus
-    cannot answer."""
+    """An answer as text for a terminal (and a saved chat): sentences with [n] markers, then
+    its sources, one per article; or why the corpus cannot answer."""
     if turn.answer is None:
         return f"{NO_SUPPORT} ({turn.note})." if turn.note else f"{NO_SUPPORT}."
-    text = " ".join(_md_sentence(s) for t in turn.answer.takeaways for s in t.sentences)
+    text = " ".join(_plain_sentence(s) for t in turn.answer.takeaways for s in t.sentences)
     if with_sources and turn.answer.sources:
         text += "\n\n" + sources_markdown(turn.answer)
     return text
@@ -184,6 +248,7 @@ padding:0 .1em}
 a.cite:focus{outline:2px solid var(--accent);border-radius:3px}
 .pop{display:none;position:absolute;left:0;right:0;margin-top:.5em;background:#202124;color:#fff;font-size:.85rem;line-height:1.4;
 padding:.6rem .7rem;border-radius:8px;z-index:10;white-space:normal;text-align:left;
+max-height:50vh;overflow:auto;
 box-shadow:0 4px 16px rgba(0,0,0,.25)}
 .cite-wrap:hover .pop,a.cite:focus+.pop{display:block}
 .story,.note{color:var(--muted);font-size:.85rem;margin:.4rem 0 0}
@@ -192,21 +257,39 @@ box-shadow:0 4px 16px rgba(0,0,0,.25)}
 ol.sources{padding-left:1.4rem}ol.sources li{margin:.6rem 0}
 ol.sources li:target{background:#fff8c5;border-radius:6px}
 blockquote{margin:.3rem 0 0;padding:.3rem .7rem;border-left:3px solid #c4c7c5;color:var(--muted);
-font-size:.9rem}.report,.relevance{color:var(--muted);font-size:.9rem}
+font-size:.9rem}mark{background:#fff3b0;color:inherit;padding:0 .1em;border-radius:2px}
+.pop mark{background:#5c4d00;color:#fff}.report,.relevance{color:var(--muted);font-size:.9rem}
 @media (max-width:480px){body{font-size:16px}main{padding:.8rem}}
 """
 
 
-def _html_sentence(s: Sentence, quotes: dict[int, str]) -> str:
-    cites = "".join(
+def _html_quote(quote: Quote) -> str:
+    return marked(quote, html.escape, lambda t: f"<mark>{t}</mark>").replace("\n", "<br> ")
+
+
+def _html_sentence(s: Sentence, sources: dict[int, Source]) -> str:
+    parts = []
+    for n in s.citations:
+        # what this sentence cites of source n: its passages, with its words marked
+        spans = {c.key: c.mark for c in s.cites if c.source == n}
+        quotes = (
+            [
+                Quote(q.key, q.chunk_id, q.start, q.end, q.quote, [spans[q.key]])
+                for q in sources[n].quotes
+                if q.key in spans
+            ]
+            if n in sources
+            else []
+        )
+        pop = " … ".join(_html_quote(q) for q in quotes)
         # the popover is the link's sibling, not its content: a screen reader names the link
         # "Source n" and reads the quote once, as its description
-        f'<span class="cite-wrap"><a class="cite" href="#src-{n}" data-source="{n}" '
-        f'aria-label="Source {n}" aria-describedby="pop-{id(s)}-{n}">[{n}]</a>'
-        f'<span class="pop" role="tooltip" id="pop-{id(s)}-{n}">'
-        f"{html.escape(quotes.get(n, ''))}</span></span>"
-        for n in s.citations
-    )
+        parts.append(
+            f'<span class="cite-wrap"><a class="cite" href="#src-{n}" data-source="{n}" '
+            f'aria-label="Source {n}" aria-describedby="pop-{id(s)}-{n}">[{n}]</a>'
+            f'<span class="pop" role="tooltip" id="pop-{id(s)}-{n}">{pop}</span></span>'
+        )
+    cites = "".join(parts)
     text = html.escape(s.text)
     if s.flagged:
         return (
@@ -216,11 +299,21 @@ def _html_sentence(s: Sentence, quotes: dict[int, str]) -> str:
     return f"{text}{cites}"
 
 
+def _html_source(s: Source) -> str:
+    site = f", {html.escape(s.site_name)}" if s.site_name else ""
+    opinion = f" ({html.escape(s.opinion.split(' ', 1)[1])})" if s.opinion else ""
+    quotes = "".join(f"<blockquote>{_html_quote(q)}</blockquote>" for q in s.quotes)
+    return (
+        f'<li id="src-{s.number}" value="{s.number}"><a href="{html.escape(s.url, quote=True)}">'
+        f"{html.escape(s.title)}</a>{site}, {html.escape(s.published)}{opinion}{quotes}</li>"
+    )
+
+
 def to_html(b: Briefing) -> str:
-    quotes = {src.number: " ".join(src.quote.split()) for src in b.sources}
+    by_number = {src.number: src for src in b.sources}
     parts = []
     for t in b.takeaways:
-        body = " ".join(_html_sentence(s, quotes) for s in t.sentences)
+        body = " ".join(_html_sentence(s, by_number) for s in t.sentences)
         story = _story_line(t.story)
         about = f'<p class="story">{html.escape(story)}</p>' if story else ""
         parts.append(
@@ -228,13 +321,7 @@ def to_html(b: Briefing) -> str:
             f"{t.number}</span>"
             f"{html.escape(t.headline)}</h2><p>{body}</p>{about}</section>"
         )
-    sources = "".join(
-        f'<li id="src-{s.number}" value="{s.number}"><a href="{html.escape(s.url, quote=True)}">'
-        f"{html.escape(s.title)}</a>{', ' + html.escape(s.site_name) if s.site_name else ''}, "
-        f"{html.escape(s.published)}"
-        f"<blockquote>{html.escape(quotes[s.number])}</blockquote></li>"
-        for s in b.sources
-    )
+    sources = "".join(_html_source(s) for s in b.sources)
     title = f"Food for thought: {b.topic}"
     note = f'<p class="note">{html.escape(b.note)}.</p>' if b.note else ""
     line = _relevance_line(b)

@@ -2,19 +2,24 @@
 keys (``models.Writer``: ``write_briefing`` and ``write_answer``). Two are registered by name:
 ``extractive`` (offline, here) and ``openai`` (an LLM, ``llm_writer``).
 
-``ExtractiveWriter`` groups the evidence into themes and writes each takeaway from the
-strongest sentences of its sources, quoted exactly and cited to the passage they come from; the
-headline is the title of the theme's leading article.
+``ExtractiveWriter`` writes a takeaway per story from its passages, quoting whole sentences
+exactly, each cited to its passage: the lead fact that most of the story's outlets corroborate,
+a key detail (who, numbers, dates), and, when the story has several outlets, what another one
+adds, attributed ("Fox News reports: “...”"). An opinion piece is always attributed as one
+("An op-ed in X argues: “...”"). Only sentences that stand alone are used (``style.problems``).
+The headline is the cleaned title of a cited article, the most representative one, never
+repeated.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from citebrief.brief import style
 from citebrief.errors import UsageError
+from citebrief.ingest.urls import host_of
 from citebrief.models import (
     AnswerRequest,
     BriefingRequest,
@@ -25,37 +30,95 @@ from citebrief.models import (
     Writer,
 )
 from citebrief.settings import Settings
-from citebrief.text import content_words, sentence_spans
+from citebrief.text import content_words, names, sentence_spans
 
-# sentences that say nothing about the topic
-_NO_CONTENT = re.compile(
-    r"did not (immediately )?respond|declined to comment|could not be reached|reporting by"
-    r"|editing by|for comment|sign up|subscribe",
+_CONTRAST = re.compile(
+    r"\b(but|however|while|although|disputed|criticized|criticised|warned|argued|argues"
+    r"|disagreed|rejected|denied|questioned|skeptic|sceptic|critics?|opponents?)\b",
     re.I,
 )
-
-
-def _usable(sentence: str) -> bool:
-    """A whole sentence of reasonable length (not a fragment cut at a chunk boundary)."""
-    if not 40 <= len(sentence) <= 400 or "\n" in sentence:
-        return False
-    if not (sentence[0].isupper() or sentence[0].isdigit() or sentence[0] in '"“‘'):
-        return False
-    straight = sentence.count('"')
-    if straight % 2 or sentence.count("“") != sentence.count("”"):
-        return False  # half a quotation: the sentence was cut inside a quote
-    return sentence.rstrip("\"'”’)")[-1:] in (".", "!")
+# a wire dateline: "SAN FRANCISCO, Nov 19 (Wire Asia Service) - ", "HONG KONG — ", "BERLIN -- "
+_DATELINE = re.compile(
+    r"[A-Z][A-Z.'/ ]{1,40}(?:, [A-Z][a-z]{2,8}\.? \d{1,2})?(?: \([^)]{2,40}\))? ?(?:-{1,2}|[–—]) "
+)
+LEAD_CHARS = 700
+# a sentence starting this early in its article belongs to its lead
 
 
 @dataclass(slots=True)
 class _Candidate:
     passage: Passage
     text: str
-    score: float
+    start: int  # in the article
+    words: set[str]
+    opinion: str  # "an op-ed", ... or ""
+
+    @property
+    def outlet(self) -> str:
+        return self.passage.site_name or host_of(self.passage.url) or "one outlet"
+
+
+def _candidates(passages: Sequence[Passage], used: set[str]) -> list[_Candidate]:
+    """Every sentence of the passages that could be quoted on its own."""
+    out = []
+    for passage in passages:
+        opinion = style.opinion_kind(passage.title, passage.url)
+        for start, end in sentence_spans(passage.text):
+            dateline = _DATELINE.match(passage.text, start, end)
+            if dateline:  # "WASHINGTON, Nov 19 (Wire Asia Service) - " is not the news
+                start = dateline.end()
+            text = passage.text[start:end]
+            if not 40 <= len(text) <= 400 or text in used:
+                continue
+            if style.problems(text):
+                continue
+            words = content_words(text)
+            if words:
+                out.append(_Candidate(passage, text, passage.start + start, words, opinion))
+    return out
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / max(min(len(a), len(b)), 1)
+
+
+class _Scorer:
+    """What a candidate is worth in a takeaway: how much of the topic it holds, how far the
+    story's other articles corroborate it, whether it is the lead, whether it has details."""
+
+    def __init__(self, topic: str, passages: Sequence[Passage]) -> None:
+        # a condensed follow-up reads "question (context from earlier turns)": the question's
+        # own words weigh double
+        own, _, context = topic.partition(" (")
+        self.primary = content_words(own)
+        self.secondary = content_words(context) - self.primary
+        self.weight = max(2 * len(self.primary) + len(self.secondary), 1)
+        self.vocabulary: dict[str, set[str]] = {}
+        for p in passages:
+            self.vocabulary.setdefault(p.article_id, set()).update(content_words(p.text))
+
+    def topic(self, c: _Candidate) -> float:
+        return (2 * len(c.words & self.primary) + len(c.words & self.secondary)) / self.weight
+
+    def corroboration(self, c: _Candidate) -> float:
+        """The mean share of its words that each other article of the story holds."""
+        others = [v for a, v in self.vocabulary.items() if a != c.passage.article_id]
+        if not others:
+            return 0.0
+        return sum(len(c.words & v) / len(c.words) for v in others) / len(others)
+
+    @staticmethod
+    def detail(c: _Candidate) -> float:
+        return 0.15 * bool(re.search(r"\d", c.text)) + 0.05 * min(len(names(c.text)), 2)
+
+    @staticmethod
+    def lead(c: _Candidate) -> float:
+        """1 for an article's first sentence, falling to 0 at ``LEAD_CHARS``."""
+        return max(0.0, 1.0 - c.start / LEAD_CHARS)
 
 
 class ExtractiveWriter:
-    """Offline: a takeaway per story, its sentences chosen by corroboration and topic overlap."""
+    """Offline: a takeaway per story of exact, attributed quotations (see the module)."""
 
     name = "extractive"
 
@@ -63,83 +126,142 @@ class ExtractiveWriter:
         self.per_takeaway = sentences_per_takeaway
 
     def write_briefing(self, request: BriefingRequest) -> Draft:
-        """One takeaway per story, headed by the story's most representative title."""
-        themes = [
-            (s.story.id, _headline(s.story.title, s.passages), s.passages) for s in request.stories
-        ]
-        return self._write(request.topic, themes)
-
-    def write_answer(self, request: AnswerRequest) -> Draft:
-        """One takeaway without a headline, from every passage."""
-        return self._write(request.question, [("", "", request.passages)])
-
-    def _write(self, topic: str, themes: list[tuple[str, str, list[Passage]]]) -> Draft:
-        # a condensed follow-up reads "question (context from earlier turns)": the question's
-        # own words weigh double
-        own, _, context = topic.partition(" (")
-        primary = content_words(own)
-        secondary = content_words(context) - primary
-        weight = max(2 * len(primary) + len(secondary), 1)
         takeaways = []
         used: set[str] = set()
-        for story, headline, theme in themes:
-            vocabulary = Counter(w for p in theme for w in content_words(p.text))
-            candidates = []
-            for passage in theme:
-                for start, end in sentence_spans(passage.text):
-                    text = passage.text[start:end]
-                    if not _usable(text) or text in used:
-                        continue
-                    words = content_words(text)
-                    if not words or _NO_CONTENT.search(text):
-                        continue
-                    corroboration = sum(min(vocabulary[w], 3) for w in words) / (3 * len(words))
-                    on_topic = (2 * len(words & primary) + len(words & secondary)) / weight
-                    numbers = 0.1 if re.search(r"\d", text) else 0.0
-                    candidates.append(
-                        _Candidate(
-                            passage, text, corroboration + on_topic + numbers + passage.score * 10
-                        )
-                    )
-            chosen = self._pick(candidates)
+        headlines: set[str] = set()
+        for group in request.stories:
+            chosen = self._story(request.topic, group.passages, used)
             if not chosen:
                 continue
             used.update(c.text for c in chosen)
-            # keep the sources' own order within a passage, strongest passage first
-            takeaways.append(
-                DraftTakeaway(
-                    headline=headline,
-                    sentences=[DraftSentence(c.text, [c.passage.key]) for c in chosen],
-                    story=story,
+            title = _headline(chosen, group.passages, headlines)
+            headlines.add(title.lower())
+            lead = chosen[0].outlet
+            sentences, framed = [], set()
+            for c in chosen:
+                sentences.append(
+                    _draft(c, attribute=c.outlet != lead, again=c.passage.article_id in framed)
                 )
-            )
+                if sentences[-1].text != c.text:
+                    framed.add(c.passage.article_id)
+            takeaways.append(DraftTakeaway(title, sentences, group.story.id))
         return Draft(takeaways=takeaways, writer=self.name, model="extractive")
 
-    def _pick(self, candidates: list[_Candidate]) -> list[_Candidate]:
+    def write_answer(self, request: AnswerRequest) -> Draft:
+        """One takeaway without a headline: the sentences that best answer the question."""
+        score = _Scorer(request.question, request.passages)
+        ranked = sorted(
+            _candidates(request.passages, set()),
+            key=lambda c: -(2 * score.topic(c) + score.corroboration(c) + score.detail(c)),
+        )
         chosen: list[_Candidate] = []
-        passages: set[str] = set()
-        for candidate in sorted(candidates, key=lambda c: -c.score):
-            if candidate.passage.key in passages and len(passages) < 2:
-                continue  # prefer a second source before a second sentence of the first
-            if any(_overlap(candidate.text, c.text) > 0.6 for c in chosen):
-                continue
-            chosen.append(candidate)
-            passages.add(candidate.passage.key)
+        for c in ranked:
+            if all(_overlap(c.words, o.words) <= 0.6 for o in chosen):
+                chosen.append(c)
             if len(chosen) == self.per_takeaway:
                 break
+        sentences = [_draft(c, attribute=False) for c in chosen]
+        return Draft([DraftTakeaway("", sentences)] if sentences else [], self.name, "extractive")
+
+    def _story(self, topic: str, passages: Sequence[Passage], used: set[str]) -> list[_Candidate]:
+        """Lead fact, key detail, and what another outlet adds (or a second detail)."""
+        candidates = _candidates(passages, used)
+        if not candidates:
+            return []
+        score = _Scorer(topic, passages)
+        news = [c for c in candidates if not c.opinion] or candidates
+        lead = max(
+            news,
+            key=lambda c: (
+                score.topic(c)
+                + 1.5 * score.corroboration(c)
+                + score.lead(c)
+                + score.detail(c)
+                + 10 * c.passage.score
+            ),
+        )
+        chosen = [lead]
+
+        def fresh(c: _Candidate) -> bool:
+            return c.text != lead.text and all(_overlap(c.words, o.words) <= 0.5 for o in chosen)
+
+        outlets = {c.outlet for c in candidates}
+        if len(outlets) > 1 and self.per_takeaway >= 2:
+            other = [c for c in candidates if c.outlet != lead.outlet and fresh(c)]
+            if other:
+                chosen.append(
+                    max(
+                        other,
+                        key=lambda c: (
+                            score.topic(c)
+                            + 0.3 * bool(_CONTRAST.search(c.text))
+                            + score.detail(c)
+                            + 0.5 * (1 - _overlap(c.words, lead.words))
+                        ),
+                    )
+                )
+        while len(chosen) < self.per_takeaway:
+            rest = [c for c in candidates if fresh(c) and c not in chosen]
+            if not rest:
+                break
+            chosen.insert(
+                1,
+                max(
+                    rest,
+                    key=lambda c: (
+                        score.topic(c)
+                        + score.detail(c)
+                        + 0.5 * score.corroboration(c)
+                        + score.lead(c)  # chosen on the fitting weeks: ROUGE-2 0.085 -> 0.091
+                    ),
+                ),
+            )
         return chosen
 
 
-def _overlap(a: str, b: str) -> float:
-    wa, wb = content_words(a), content_words(b)
-    return len(wa & wb) / max(min(len(wa), len(wb)), 1)
+def _draft(candidate: _Candidate, *, attribute: bool, again: bool = False) -> DraftSentence:
+    """A chosen sentence, quoted exactly; attributed when it is opinion, or (``attribute``)
+    when it comes from another outlet than the lead and does not say who says it; ``again``:
+    a piece already attributed in this takeaway is referred back to ("The op-ed adds")."""
+    text = candidate.text
+    if candidate.opinion or (attribute and _unattributed(candidate)):
+        text = style.frame(text, candidate.outlet, candidate.opinion, again=again)
+    return DraftSentence(text, [candidate.passage.key])
 
 
-def _headline(title: str, passages: list[Passage]) -> str:
-    title = title.strip() or (passages[0].text.split(".")[0] if passages else "")
-    for separator in (" | ", " – ", " — ", " - "):
-        title = title.split(separator)[0]
-    return title.strip()
+def _unattributed(candidate: _Candidate) -> bool:
+    """A sentence that does not already say who says it."""
+    return not re.search(r"\b(said|says|according to|told|reported|reports)\b", candidate.text)
+
+
+def _headline(chosen: list[_Candidate], passages: Sequence[Passage], taken: set[str]) -> str:
+    """The cleaned title of a cited article: of the news articles cited (else any), the one
+    sharing most words with the others' titles and the chosen sentences; never one already
+    used by another takeaway."""
+    cited = list(dict.fromkeys(c.passage.article_id for c in chosen))
+    by_article = {p.article_id: p for p in passages}
+    titles = [
+        (
+            aid,
+            style.headline(
+                by_article[aid].title, by_article[aid].site_name, host_of(by_article[aid].url)
+            ),
+        )
+        for aid in cited
+    ]
+    titles = [(aid, t) for aid, t in titles if t and t.lower() not in taken]
+    if not titles:
+        return style.headline(chosen[0].text.rstrip("."), "", "")[:120]
+    said = set().union(*(c.words for c in chosen))
+
+    def central(item: tuple[str, str]) -> tuple[bool, float]:
+        aid, title = item
+        words = content_words(title)
+        others = [content_words(t) for a, t in titles if a != aid]
+        opinion = bool(style.opinion_kind(by_article[aid].title, by_article[aid].url))
+        return (not opinion, sum(_overlap(words, o) for o in others) + _overlap(words, said))
+
+    return max(titles, key=central)[1]
 
 
 # --- the registry -------------------------------------------------------------------------------

@@ -200,12 +200,20 @@ class ChatSession:
         if article is None:
             say(f"source {arg} was removed from the corpus")
             return
-        before = article.text[max(0, source.start - CONTEXT_CHARS) : source.start]
-        after = article.text[source.end : source.end + CONTEXT_CHARS]
         say(f"[{source.number}] {source.title}, {source.site_name}, {source.published}")
-        self.console.print("…" + before, style="dim", end="", highlight=False, markup=False)
-        self.console.print(source.quote, style="bold", end="", highlight=False, markup=False)
-        self.console.print(after + "…", style="dim", highlight=False, markup=False)
+        for quote in source.quotes:  # each cited passage in its context, the cited words bold
+            before = article.text[max(0, quote.start - CONTEXT_CHARS) : quote.start]
+            after = article.text[quote.end : quote.end + CONTEXT_CHARS]
+            self.console.print("…" + before, style="dim", end="", highlight=False, markup=False)
+            at = quote.start
+            for start, end in sorted(quote.marks):
+                self.console.print(article.text[at:start], end="", highlight=False, markup=False)
+                self.console.print(
+                    article.text[start:end], style="bold", end="", highlight=False, markup=False
+                )
+                at = end
+            self.console.print(article.text[at : quote.end], end="", highlight=False, markup=False)
+            self.console.print(after + "…", style="dim", highlight=False, markup=False)
         say(f"link: {source.url}")
 
     def _save(self, arg: str, say: Callable[..., None]) -> None:

@@ -1,11 +1,11 @@
 """Scoring saved briefings and answers, and a verifier against human labels.
 
 Scoring is one path for every source of briefings: a briefing (or an answer, which is a
-briefing of one takeaway) as the JSON dict of schema ``citebrief.briefing/1`` goes through
-``score_item``, which hands its sentences to ``metrics.score_response`` (ALCE citation recall
-and precision) and counts validity, coverage and quote fidelity. The verdicts a briefing carries
-are reused as the joint judgement of each sentence's citations; a verifier judges the subsets
-ALCE precision needs (each citation alone, the others without it).
+briefing of one takeaway) as the JSON dict of schema ``citebrief.briefing/2`` (or /1) goes
+through ``score_item``, which hands its sentences to ``metrics.score_response`` (ALCE citation
+recall and precision, per cited passage) and counts validity, coverage and quote fidelity. The
+verdicts a briefing carries are reused as the joint judgement of each sentence's citations; a
+verifier judges the subsets ALCE precision needs (each citation alone, the others without it).
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ from citebrief.evaluation.datasets import Example
 from citebrief.evaluation.metrics import Agreement, Cited, ResponseScore
 from citebrief.models import BRIEFING_SCHEMA, Label, NoProgress, Progress, Verifier
 from citebrief.settings import Settings
+
+# briefings scored: this version's, and those of the version before (one source per passage)
+SCHEMAS = (BRIEFING_SCHEMA, "citebrief.briefing/1")
 
 ArticleText = Callable[[str], str | None]
 
@@ -82,7 +85,7 @@ class ItemScore:
     cited: int = 0  # sentences with a citation
     sentences: list[SentenceRow] = field(default_factory=list)
     sources: int = 0
-    quotes_checked: int = 0  # sources whose article text was at hand
+    quotes_checked: int = 0  # cited passages whose article text was at hand
     quotes_exact: int = 0  # ... and whose quote is its exact span
     takeaways: int = 0  # takeaways of a briefing (answers have none that count)
     relevance: list[float] = field(default_factory=list)  # per takeaway: its story's relevance
@@ -93,13 +96,43 @@ class ItemScore:
         return sum(1 for r in self.relevance if r > 0)
 
 
-def docs_of(briefing: dict[str, Any]) -> list[str]:
-    """Quoted passages by source number: ``docs[n - 1]`` is source [n]."""
-    quotes = {int(s["number"]): str(s["quote"]) for s in briefing.get("sources") or []}
-    docs: list[str] = []
-    while len(docs) + 1 in quotes:
-        docs.append(quotes[len(docs) + 1])
-    return docs
+def _passages(briefing: dict[str, Any]) -> list[tuple[str, str]]:
+    """(passage key, quote) of every cited passage, in source order (schema 2: each source
+    lists its quotes; schema 1: each source is one passage)."""
+    out = []
+    for source in sorted(briefing.get("sources") or [], key=lambda s: int(s["number"])):
+        if "quotes" in source:
+            out += [(str(q["key"]), str(q["quote"])) for q in source["quotes"]]
+        else:
+            out.append((str(source.get("key") or source["number"]), str(source["quote"])))
+    return out
+
+
+def _quotes(briefing: dict[str, Any]) -> list[tuple[str, int, int, str]]:
+    """(article id, start, end, quote) of every cited passage."""
+    out = []
+    for source in briefing.get("sources") or []:
+        for quote in source.get("quotes") or [source]:
+            out.append(
+                (
+                    str(source.get("article_id", "")),
+                    int(quote["start"]),
+                    int(quote["end"]),
+                    str(quote["quote"]),
+                )
+            )
+    return out
+
+
+def _passage_refs(
+    sentence: dict[str, Any], index: dict[str, int], schema2: bool
+) -> tuple[int, ...]:
+    """The passages a sentence cites, 1-based in the order of ``_passages``."""
+    if schema2:
+        return tuple(
+            dict.fromkeys(index[c["key"]] for c in sentence.get("cites") or [] if c["key"] in index)
+        )
+    return tuple(int(n) for n in sentence.get("citations") or [])
 
 
 def score_item(
@@ -111,15 +144,17 @@ def score_item(
     article_text: ArticleText | None = None,
     reuse_verdicts: bool = True,
 ) -> ItemScore:
-    """Score one briefing or answer (a ``Briefing.to_dict()``; None: a question not answered)."""
+    """Score one briefing or answer (a ``Briefing.to_dict()``; None: a question not answered).
+    ALCE recall and precision are per cited passage (two passages of one source count apart)."""
     if briefing is None:
         return ItemScore(name, kind, False, ResponseScore(0.0, 0.0))
-    docs = docs_of(briefing)
+    passages = _passages(briefing)
+    docs = [text for _, text in passages]
+    schema2 = any("quotes" in s for s in briefing.get("sources") or [])
+    index = {key: i for i, (key, _) in enumerate(passages, start=1)}
     numbers = {int(s["number"]) for s in briefing.get("sources") or []}
     sentences = [s for t in briefing.get("takeaways") or [] for s in t.get("sentences") or []]
-    cited = [
-        Cited(str(s["text"]), tuple(int(n) for n in s.get("citations") or [])) for s in sentences
-    ]
+    cited = [Cited(str(s["text"]), _passage_refs(s, index, schema2)) for s in sentences]
     for sentence, raw in zip(cited, sentences, strict=True):
         refs = sentence.citations
         verdict = raw.get("verdict")
@@ -128,27 +163,31 @@ def score_item(
             judge.seed([docs[n - 1] for n in refs], sentence.text, verdict == Label.SUPPORTED)
     response = metrics.score_response(cited, docs, judge)
     rows = [
-        SentenceRow(c.text, list(c.citations), str(raw.get("verdict") or ""), *_counts(s))
+        SentenceRow(
+            c.text,
+            [int(n) for n in raw.get("citations") or []],
+            str(raw.get("verdict") or ""),
+            *_counts(s),
+        )
         for c, raw, s in zip(cited, sentences, response.sentences, strict=True)
     ]
     item = ItemScore(name, kind, True, response, sentences=rows)
-    item.markers = sum(len(c.citations) for c in cited) + int(
-        (briefing.get("report") or {}).get("dropped_citations", 0)
-    )
-    item.resolved = sum(n in numbers for c in cited for n in c.citations)
-    item.cited = sum(bool(c.citations) for c in cited)
+    markers = [int(n) for raw in sentences for n in raw.get("citations") or []]
+    item.markers = len(markers) + int((briefing.get("report") or {}).get("dropped_citations", 0))
+    item.resolved = sum(n in numbers for n in markers)
+    item.cited = sum(bool(raw.get("citations")) for raw in sentences)
     item.sources = len(numbers)
     if kind == "briefing":
         takeaways = briefing.get("takeaways") or []
         item.takeaways = len(takeaways)
         item.relevance = [float((t.get("story") or {}).get("relevance", 0.0)) for t in takeaways]
     if article_text is not None:
-        for source in briefing.get("sources") or []:
-            text = article_text(str(source.get("article_id", "")))
+        for article_id, start, end, quote in _quotes(briefing):
+            text = article_text(article_id)
             if text is None:
                 continue
             item.quotes_checked += 1
-            item.quotes_exact += text[int(source["start"]) : int(source["end"])] == source["quote"]
+            item.quotes_exact += text[start:end] == quote
     return item
 
 
@@ -209,11 +248,11 @@ def read_scored_file(path: Path) -> tuple[str, dict[str, Any] | None]:
             f"{path} is not JSON",
             hint="give files written by 'brief --format json' or 'ask --json'",
         ) from exc
-    if isinstance(data, dict) and data.get("schema") == BRIEFING_SCHEMA:
+    if isinstance(data, dict) and data.get("schema") in SCHEMAS:
         return "briefing", data
     if isinstance(data, dict) and "question" in data and "answer" in data:
         answer = data["answer"]
-        if answer is not None and answer.get("schema") != BRIEFING_SCHEMA:
+        if answer is not None and answer.get("schema") not in SCHEMAS:
             raise UsageError(f"{path}: the answer is not a {BRIEFING_SCHEMA} briefing")
         return "answer", answer
     raise UsageError(

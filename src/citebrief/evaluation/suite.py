@@ -287,8 +287,9 @@ def run_suite(suite: Suite, progress: Progress | None = None) -> SuiteResult:
                 if question.id in gold:
                     if answer is not None:
                         cited = [
-                            (str(src["article_id"]), int(src["start"]), int(src["end"]))
+                            (str(src["article_id"]), int(q["start"]), int(q["end"]))
                             for src in answer["sources"]
+                            for q in src["quotes"]
                         ]
                         cites_gold[question.id] = metrics.recall_at_k([gold[question.id]], cited)
                     else:

@@ -15,6 +15,7 @@ import trafilatura
 from charset_normalizer import from_bytes
 
 from citebrief.errors import ExtractionError
+from citebrief.ingest.furniture import without_furniture
 from citebrief.models import Extracted
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -165,8 +166,12 @@ def extract_html(html: str, url: str = "", min_chars: int = 0) -> Extracted:
         include_comments=False,
         include_tables=True,
         deduplicate=False,
+        # measured on the shared pages (benchmarks/furniture.py): token F1 against the gold
+        # text 0.977 against 0.969 with the defaults, 0.980 with the furniture filter
+        favor_precision=True,
     )
     text = (document.text or "").strip() if document is not None else ""
+    text, _ = without_furniture(text)
     if len(text) < max(min_chars, 1):
         raise ExtractionError(
             f"no article text found: {len(text)} characters extracted"

@@ -138,6 +138,16 @@ def add_articles(hits: Hits, evidence: Evidence, article_ids: set[str]) -> None:
     hits.article_of.update({c.id: c.article_id for c in fresh})
 
 
+def prefer_leads(hits: Hits, evidence: Evidence, article_ids: set[str]) -> None:
+    """Rank the first passage of each of these articles above every other candidate, in their
+    own order: a story's leads say what happened (they are candidates after ``add_articles``)."""
+    top = max(hits.fused.values(), default=0.0)
+    leads = [chunks[0].id for aid in sorted(article_ids) if (chunks := evidence.corpus.chunks(aid))]
+    ranked = sorted((c for c in leads if c in hits.fused), key=lambda c: -hits.fused[c])
+    for position, cid in enumerate(ranked):
+        hits.fused[cid] = top + (len(ranked) - position) * 1e-3
+
+
 def select(
     hits: Hits,
     evidence: Evidence,

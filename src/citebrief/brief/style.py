@@ -1,0 +1,258 @@
+"""How a briefing reads (pure): headlines, opinion labels, sentences that stand alone, and the
+attribution frame around a quoted sentence.
+
+- ``headline`` cleans an article title into a takeaway headline: no "Opinion:" or "Analysis:"
+  kicker, no outlet suffix (" - Fox News", " | Pacific Ledger"), no clickbait tail ("Here's
+  what you need to know", "[VIDEO]"); a title's own " - " stays when what follows is not the
+  outlet.
+- ``opinion_kind`` says whether an article is opinion (op-ed, commentary, editorial, column),
+  from its title's kicker or its URL's path.
+- ``problems`` lists why a sentence would not stand alone in a takeaway: a fragment or a
+  truncated sentence, a leading pronoun, connective or definite reference ("The decision
+  means") whose referent is elsewhere, a quotation whose speaker is only "he" or "she" (or
+  nobody), a forward reference ("the following"), a newsletter kicker ("Why it matters:"), a
+  question, page furniture, a byline or a caption, or no news ("declined to comment").
+- ``frame`` puts a short attribution before an exact quotation ("An op-ed in The Trade Desk
+  Review argues: “...”"); ``unframe`` takes it off again for verification.
+"""
+
+from __future__ import annotations
+
+import re
+
+from citebrief.ingest.furniture import is_furniture
+
+# --- headlines --------------------------------------------------------------------------------
+_KICKER = re.compile(
+    r"^\s*(opinion|commentary|op-ed|oped|editorial|column|analysis|explainer|exclusive|breaking"
+    r"|watch|live|live updates|update\s*\d*|market report|fact check|review|perspective"
+    r"|letters?|the big read|podcast)\s*[:|–—-]\s+",
+    re.I,
+)
+_TAILS = re.compile(
+    r"\s*(?:[:\-–—|]\s*)?(?:here'?s (?:what|why|how)\b.*|what (?:you need to|we) know.*"
+    r"|what to know.*|see (?:the )?(?:photos|pictures|video).*|find out (?:more|why).*"
+    r"|\[(?:video|photos|pics|watch|gallery)\]|\((?:video|photos|pics|watch|gallery)\)"
+    r"|[-|]\s*(?:video|photos|live)\b)\s*$",
+    re.I,
+)
+_SEPARATORS = (" | ", " - ", " – ", " — ", " · ", " :: ")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def headline(title: str, outlet: str = "", host: str = "") -> str:
+    """A takeaway headline from an article title (see the module's docstring)."""
+    text = " ".join(title.split())
+    names = {n for n in (_squash(outlet), _squash(host.removeprefix("www.").split(".")[0])) if n}
+    changed = True
+    while changed:
+        changed = False
+        for separator in _SEPARATORS:
+            head, sep, tail = text.rpartition(separator)
+            squashed = _squash(tail)
+            if sep and head and names and any(n in squashed or squashed in n for n in names):
+                text, changed = head.strip(), True
+    text = _KICKER.sub("", text, count=1).strip()
+    text = _TAILS.sub("", text).strip(" :-–—|")
+    return text[:1].upper() + text[1:] if text else text
+
+
+# --- opinion ----------------------------------------------------------------------------------
+_OPINION_KICKER = re.compile(
+    r"^\s*(opinion|commentary|op-ed|oped|editorial|column|perspective|letters?)\b", re.I
+)
+_OPINION_PATH = re.compile(
+    r"/(opinion|opinions|commentary|op-?eds?|editorials?|columns?|columnists?|perspectives?)"
+    r"(/|-|$)",
+    re.I,
+)
+_OPINION_NAMES = {
+    "opinion": "an op-ed",
+    "opinions": "an op-ed",
+    "op-ed": "an op-ed",
+    "oped": "an op-ed",
+    "op-eds": "an op-ed",
+    "opeds": "an op-ed",
+    "commentary": "a commentary",
+    "editorial": "an editorial",
+    "editorials": "an editorial",
+    "column": "a column",
+    "columns": "a column",
+    "columnist": "a column",
+    "columnists": "a column",
+    "perspective": "an opinion piece",
+    "perspectives": "an opinion piece",
+    "letter": "a letter",
+    "letters": "a letter",
+}
+
+
+def opinion_kind(title: str, url: str = "") -> str:
+    """'an op-ed', 'a commentary', ... when the article is opinion, else ''."""
+    kicker = _OPINION_KICKER.match(title)
+    if kicker:
+        return _OPINION_NAMES[kicker.group(1).lower()]
+    path = _OPINION_PATH.search(re.sub(r"^[a-z]+://[^/]+", "", url))
+    return _OPINION_NAMES[path.group(1).lower()] if path else ""
+
+
+# --- sentences that stand alone ---------------------------------------------------------------
+_DANGLING = frozenset(
+    """it its it's he his him she her they their them this that these those such both neither
+    either another also but and or so however meanwhile still yet instead then later
+    separately similarly likewise moreover additionally furthermore besides nevertheless
+    nonetheless otherwise thus hence therefore accordingly""".split()
+)
+_TIME_NOUNS = frozenset("week year month morning afternoon evening season quarter time".split())
+_SPEAKER_PRONOUN = re.compile(
+    r"[,\"”’]\s*(he|she|they|it|we|i)\s+(said|says|added|adds|told|tells|wrote|writes|noted"
+    r"|argued|argues|warned|explained|continued|insisted|replied|stressed|commented|stated"
+    r"|announced|asked|answered|recalled|admitted|acknowledged|claimed|declared)\b"
+    r"|\b(he|she|they)\s+(said|added|told \w+|wrote|noted|commented|stated|declared)"
+    r"\s*[.,]?[\"”’]?\s*$",
+    re.I,
+)
+_FORWARD = re.compile(
+    r"\b(the following|as follows|below|before then|after that|by then|at that point"
+    r"|these (include|are)|worth watching|read on)\b|:\s*$",
+    re.I,
+)
+_BYLINE = re.compile(
+    r"^by\s+[A-Z][\w.'-]+(\s+[A-Z][\w.'-]+){0,3}\s*$|^(staff|special) writer", re.I
+)
+_CAPTION = re.compile(
+    r"^(photo|image|picture|caption|credit|file photo|pictured)s?\b|\((photo|credit|image)s?:"
+    r"|(getty images|/afp|/reuters|ap photo|shutterstock)\)?\.?\s*$",
+    re.I,
+)
+# sentences that say nothing about the news
+_NO_CONTENT = re.compile(
+    r"did not (immediately )?respond|declined to comment|could not be reached|for comment",
+    re.I,
+)
+_WEB = re.compile(r"https?://|www\.|@\w{2,}|#\w{2,}")
+_TRUNCATED = re.compile(r"(\.\.\.|…)\s*[\"”’)]*\s*$")
+# "The decision means ...", "The senators will ...": a definite reference to something named
+# before (a noun then a comma, "of", "that", "from" ... introduces it here instead)
+_DEFINITE = re.compile(
+    r"^the\s+(?:(?:two|three|four|new|latest|same|other|former|party)\s+){0,2}"
+    r"(decision|move|order|measure|bill|law|deal|agreement|proposal|plan|report|statement"
+    r"|announcement|ruling|vote|step|effort|change|changes|policy|rule|senators|lawmakers"
+    r"|leaders|officials|company|firm|group|case|incident|attack|attacks|findings|study|survey"
+    r"|letter|document|program|programme|legislation|package|request|lawsuit|suit)"
+    r"\s+(?!of\b|that\b|which\b|who\b|from\b|by\b|to\b|for\b|on\b|in\b|at\b|with\b)\w",
+    re.I,
+)
+_POSSESSIVE = re.compile(
+    r"^the\s+(senator|president|governor|company|group|minister|official|agency)['’]s\b", re.I
+)
+# a newsletter kicker before a colon: "Why it matters:", "Yes, but:", "What we're hearing:"
+_KICKER_SENTENCE = re.compile(r"^[A-Z][\w'’ ,-]{0,40}:\s")
+_TERMINAL = re.compile(r"[.!?][\"”’)\]]*$")
+
+
+def _first_word(sentence: str) -> str:
+    """The first word, lower-cased, without a contraction ("That's" -> "that")."""
+    match = re.match(r"[\"“‘'(]*([A-Za-z]+)", sentence)
+    return match.group(1).lower() if match else ""
+
+
+def _unbalanced(sentence: str) -> bool:
+    return sentence.count('"') % 2 == 1 or sentence.count("“") != sentence.count("”")
+
+
+def _speakerless(sentence: str) -> bool:
+    """A quotation whose speaker is a bare pronoun, or a sentence that is all quotation."""
+    if not re.search(r"[\"“”]", sentence):
+        return False
+    if _SPEAKER_PRONOUN.search(sentence):
+        return True
+    outside = re.sub(r"[\"“][^\"”]*[\"”]", " ", sentence)
+    return len(re.findall(r"[A-Za-z]{2,}", outside)) < 2
+
+
+def problems(sentence: str, *, follows_previous: bool = False) -> list[str]:
+    """Why ``sentence`` would not stand alone in a takeaway ([] when it does).
+    ``follows_previous``: it comes right after the takeaway's previous sentence in the same
+    source, so a leading pronoun finds its referent there."""
+    found = []
+    text = sentence.strip()
+    words = text.split()
+    first = _first_word(text)
+    if (
+        len(words) < 6
+        or "\n" in text
+        or not (text[:1].isupper() or text[:1].isdigit() or text[:1] in "\"“‘'(")
+        or not _TERMINAL.search(text)
+        or _unbalanced(text)
+    ):
+        found.append("fragment")
+    if _TRUNCATED.search(text):
+        found.append("truncated")
+    if not follows_previous:
+        second = re.sub(r"\W", "", words[1].lower()) if len(words) > 1 else ""
+        time_phrase = first in ("this", "that") and second in _TIME_NOUNS
+        if (
+            (first in _DANGLING and not time_phrase)
+            or _DEFINITE.match(text)
+            or _POSSESSIVE.match(text)
+        ):
+            found.append("dangling reference")
+    kicker = _KICKER_SENTENCE.match(text)
+    if kicker and len(kicker.group(0).split()) <= 5 and not re.search(r"\d", kicker.group(0)):
+        found.append("kicker")
+    if text.rstrip().endswith("?"):
+        found.append("question")
+    if _speakerless(text):
+        found.append("quotation without its speaker")
+    if _FORWARD.search(text):
+        found.append("forward reference")
+    if is_furniture(text) or _WEB.search(text):
+        found.append("page furniture")
+    if _NO_CONTENT.search(text):
+        found.append("no news")
+    if _BYLINE.search(text):
+        found.append("byline")
+    if _CAPTION.search(text):
+        found.append("caption")
+    return found
+
+
+def stands_alone(sentence: str, *, follows_previous: bool = False) -> bool:
+    return not problems(sentence, follows_previous=follows_previous)
+
+
+# --- attribution frames -----------------------------------------------------------------------
+_FRAME = re.compile(
+    r"^(?P<frame>[^“”\"]{3,90}?) (?:reports|argues|writes|says|adds): “(?P<quote>.+)”$", re.S
+)
+_AGAIN = re.compile(r"^The (op-ed|commentary|editorial|column|opinion piece|letter|report)$")
+
+
+def frame(quote: str, outlet: str, opinion: str = "", *, again: bool = False) -> str:
+    """The quote, exactly, after who says it: 'An op-ed in X argues: “...”' for opinion,
+    'X reports: “...”' for news; ``again``, for a second quote from the same piece: 'The
+    op-ed adds: “...”'."""
+    if again:
+        kind = opinion.split(" ", 1)[1] if opinion else "report"
+        return f"The {kind} adds: “{quote}”"
+    if opinion:
+        return f"{opinion[:1].upper()}{opinion[1:]} in {outlet} argues: “{quote}”"
+    return f"{outlet} reports: “{quote}”"
+
+
+def unframe(sentence: str) -> tuple[str, str]:
+    """(frame, quote) of a framed sentence; ("", sentence) for any other."""
+    match = _FRAME.match(sentence)
+    if match is None:
+        return "", sentence
+    return match.group("frame"), match.group("quote")
+
+
+def names_its_source(frame_text: str, outlets: list[str]) -> bool:
+    """Whether a frame attributes its quote to one of ``outlets`` (or continues one that did:
+    'The op-ed adds')."""
+    return bool(_AGAIN.match(frame_text)) or any(o and o in frame_text for o in outlets)

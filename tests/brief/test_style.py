@@ -1,0 +1,229 @@
+"""Golden cases of how a briefing reads: headlines, opinion labels, standalone sentences and
+attribution frames (one assertion per case)."""
+
+from __future__ import annotations
+
+import pytest
+
+from citebrief.brief.style import frame, headline, opinion_kind, problems, unframe
+
+
+@pytest.mark.parametrize(
+    ("title", "outlet", "host", "expected"),
+    [
+        (
+            "Commentary: The HBM chokepoint is working. Look at the numbers, not the headlines",
+            "Semiconductor Weekly",
+            "",
+            "The HBM chokepoint is working. Look at the numbers, not the headlines",
+        ),
+        (
+            "Opinion: Export controls are building China's chip industry, not stopping it",
+            "",
+            "",
+            "Export controls are building China's chip industry, not stopping it",
+        ),
+        ("Opinion | Is Football Violence a Crime?", "WSJ", "", "Is Football Violence a Crime?"),
+        (
+            "Julian Assange: Sweden drops rape investigation - BBC News",
+            "BBC News",
+            "",
+            "Julian Assange: Sweden drops rape investigation",
+        ),
+        (
+            "Esper says US providing Vietnam with coast guard ship | Houston Chronicle",
+            "",
+            "www.chron.com",
+            "Esper says US providing Vietnam with coast guard ship",
+        ),
+        (
+            "Esper says US providing Vietnam with coast guard ship | Houston Chronicle",
+            "",
+            "",
+            "Esper says US providing Vietnam with coast guard ship | Houston Chronicle",
+        ),
+        (
+            "Esper says US providing Vietnam with coast guard ship | Houston Chronicle",
+            "Houston Chronicle",
+            "www.chron.com",
+            "Esper says US providing Vietnam with coast guard ship",
+        ),
+        ("Stadia launch review - The Verge", "", "www.theverge.com", "Stadia launch review"),
+        (
+            "Xbox Series X - Everything We Know - IGN",
+            "IGN",
+            "",
+            "Xbox Series X - Everything We Know",
+        ),
+        (
+            "Google Stadia launch: the games - Stadia Gaming Platform Are Here",
+            "MSPoweruser",
+            "mspoweruser.com",
+            "Google Stadia launch: the games - Stadia Gaming Platform Are Here",
+        ),
+        (
+            "Apple's new MacBook Pro: Here's what you need to know",
+            "",
+            "",
+            "Apple's new MacBook Pro",
+        ),
+        (
+            "Watch: Rescue of kidnapped girl in Fort Worth [VIDEO]",
+            "",
+            "",
+            "Rescue of kidnapped girl in Fort Worth",
+        ),
+        (
+            "Market report: Nvidia slips 2.9% as Wall Street splits over China's B25 ramp",
+            "Semiconductor Weekly",
+            "",
+            "Nvidia slips 2.9% as Wall Street splits over China's B25 ramp",
+        ),
+        (
+            "Bubonic plague: Third case in China as panic begins – ‘The plague is coming’",
+            "Express.co.uk",
+            "www.express.co.uk",
+            "Bubonic plague: Third case in China as panic begins – ‘The plague is coming’",
+        ),
+        ("  analysis:  two weeks,   one memory chip ", "", "", "Two weeks, one memory chip"),
+    ],
+)
+def test_headline(title: str, outlet: str, host: str, expected: str) -> None:
+    assert headline(title, outlet, host) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "url", "expected"),
+    [
+        ("Opinion: Export controls are building China's chip industry", "", "an op-ed"),
+        ("Commentary: The HBM chokepoint is working", "", "a commentary"),
+        ("Editorial: Fund the export control officers", "", "an editorial"),
+        (
+            "Republicans lost",
+            "https://www.nytimes.com/2019/11/19/opinion/republicans.html",
+            "an op-ed",
+        ),
+        (
+            "Royal arrogance",
+            "https://sputniknews.com/columnists/201911181077343476-royal/",
+            "a column",
+        ),
+        ("Analysis: Two weeks, one memory chip", "https://pacificledger.example/analysis/x", ""),
+        ("US unveils rule", "https://wireasia.example/news/technology/us-unveils-rule/", ""),
+        ("Opinionated robots take over", "https://example.com/tech/robots", ""),
+        ("A guide", "https://example.opinion.com/news/guide", ""),
+    ],
+)
+def test_opinion_kind(title: str, url: str, expected: str) -> None:
+    assert opinion_kind(title, url) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "It said U.S. export controls remain a matter of national security.",
+            ["dangling reference"],
+        ),
+        ("That's roughly an 80% drop since January, CNN reported.", ["dangling reference"]),
+        (
+            "The decision means adolescents could qualify for shots as soon as Thursday.",
+            ["dangling reference"],
+        ),
+        (
+            "The two party leaders are members of the Rules Committee but rarely speak.",
+            ["dangling reference"],
+        ),
+        ("The plan, from six Republicans, counters a $1.7 trillion White House proposal.", []),
+        ("The order of business was set by the Senate clerk on Monday afternoon.", []),
+        ("What we're hearing: Biden and Capito spoke by phone on Tuesday for minutes.", ["kicker"]),
+        ("Yes, but: Legal experts expect the law to face constitutional challenges.", ["kicker"]),
+        (
+            "“We will discourage illegal migration in every way,” she commented.",
+            ["quotation without its speaker"],
+        ),
+        (
+            "The senator's office on Monday denied that the club has discriminatory policies.",
+            ["dangling reference"],
+        ),
+        (
+            "What's in the Democrats' voting rights bill going up for a vote in the Senate?",
+            ["question"],
+        ),
+        ("It’s the lowest level of new deaths since October last year.", ["dangling reference"]),
+        (
+            '"The outlook is more uncertain and volatile than at any time this year," he said.',
+            ["quotation without its speaker"],
+        ),
+        (
+            '"The outlook is more uncertain and volatile than at any time this year."',
+            ["quotation without its speaker"],
+        ),
+        ("Three numbers are worth watching before then.", ["forward reference"]),
+        ("Follow us on Twitter @Spacedotcom and on Facebook.", ["page furniture"]),
+        ("ET to include details from the NASA telecon.", ["page furniture"]),
+        ("A spokesperson for SK Hynix declined to comment on the new rule.", ["no news"]),
+        (
+            "Memory makers expect the HBM rule to hold on Dec. 15, officials said, and...",
+            ["truncated"],
+        ),
+        ("By Lena Cho", ["fragment", "byline"]),
+        ("cut shipments to China by a third over the year.", ["fragment"]),
+        ("The memory rule takes effect on Dec. 15 as scheduled", ["fragment"]),
+        (
+            "Photo: Nvidia's B25 accelerator on show at a trade fair in Shanghai (Getty Images).",
+            ["kicker", "caption"],
+        ),
+        ("The three issues that matter most are these:", ["fragment", "forward reference"]),
+        (
+            "But analysts said the outcome largely matched their expectations.",
+            ["dangling reference"],
+        ),
+        (
+            "The U.S. Commerce Department on Thursday rejected industry calls for a grace period.",
+            [],
+        ),
+        (
+            '"We got predictability on rare earths," Deputy U.S. Trade Representative Marcus Feld'
+            " told reporters.",
+            [],
+        ),
+        ("This week the Commerce Department published its first guidance on the rule.", []),
+        ("There are six speakers in the new MacBook Pro, and four Thunderbolt ports.", []),
+    ],
+)
+def test_problems(sentence: str, expected: list[str]) -> None:
+    assert problems(sentence) == expected
+
+
+def test_a_pronoun_right_after_its_referent_is_fine() -> None:
+    sentence = "But analysts said the outcome largely matched their expectations."
+    assert problems(sentence, follows_previous=True) == []
+
+
+@pytest.mark.parametrize(
+    ("quote", "outlet", "opinion", "expected"),
+    [
+        (
+            "Export controls do not work.",
+            "The Trade Desk Review",
+            "an op-ed",
+            "An op-ed in The Trade Desk Review argues: “Export controls do not work.”",
+        ),
+        (
+            "Nvidia slipped 2.9% on Friday.",
+            "Semiconductor Weekly",
+            "",
+            "Semiconductor Weekly reports: “Nvidia slipped 2.9% on Friday.”",
+        ),
+    ],
+)
+def test_frame_keeps_the_quote_exact_and_unframe_returns_it(
+    quote: str, outlet: str, opinion: str, expected: str
+) -> None:
+    framed = frame(quote, outlet, opinion)
+    assert (framed, unframe(framed)[1]) == (expected, quote)
+
+
+def test_unframe_leaves_other_sentences_alone() -> None:
+    assert unframe("Officials said the rule stays.") == ("", "Officials said the rule stays.")
