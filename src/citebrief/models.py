@@ -259,6 +259,9 @@ class AnswerRequest:
 class DraftSentence:
     text: str
     keys: list[str]
+    # whether ``text`` may carry inline [S1] markers: a writer's own words may; a sentence
+    # quoted from an article may not (its brackets are the article's, never citations)
+    inline: bool = True
 
 
 @dataclass(slots=True)

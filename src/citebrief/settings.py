@@ -50,6 +50,15 @@ class FetchSettings(_Group):
         description="User-Agent header sent with every request.",
     )
     max_feed_items: int = Field(500, ge=1, description="Items taken from one feed or sitemap.")
+    max_sitemaps: int = Field(
+        50, ge=1, description="Feeds and sitemaps followed from one source, nested ones included."
+    )
+    max_source_links: int = Field(
+        5000, ge=1, description="Pages taken from one source's feeds and sitemaps, in all."
+    )
+    deadline: float = Field(
+        60.0, gt=0, description="Seconds one request may take in all (connect, redirects, body)."
+    )
 
 
 class IngestSettings(_Group):
@@ -60,6 +69,11 @@ class IngestSettings(_Group):
     )
     near_duplicate_threshold: float = Field(
         0.7, gt=0, le=1, description="Estimated Jaccard similarity of word 5-grams for a copy."
+    )
+    max_article_chars: int = Field(
+        200_000,
+        ge=1000,
+        description="Longest article text kept; a longer page is cut, with a note.",
     )
 
 

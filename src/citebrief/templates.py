@@ -17,7 +17,6 @@ VARIABLES: dict[str, frozenset[str]] = {
     "condense": frozenset({"history", "question"}),
 }
 _VARIABLE = re.compile(r"(?<!\{)\{([a-z_]+)\}(?!\})")
-_PASSAGE_TAG = re.compile(r"<(/?)\s*(passage|story)", re.I)
 _TOKEN = re.compile(r"\{\{|\}\}|\{([a-z_]+)\}")
 
 
@@ -49,27 +48,44 @@ def render(name: str, **values: object) -> str:
     return _TOKEN.sub(substitute, template)
 
 
+# angle brackets and their lookalikes (full-width, small, CJK, mathematical, guillemets)
+_ANGLES = str.maketrans(
+    {
+        "\uff1c": "<", "\ufe64": "<", "\u3008": "<", "\u2329": "<", "\u27e8": "<",
+        "\u2039": "<", "\uff1e": ">", "\ufe65": ">", "\u3009": ">", "\u232a": ">",
+        "\u27e9": ">", "\u203a": ">",
+    }
+)  # fmt: skip
+_KEY_MARKER = re.compile(r"\[\s*([A-Za-z]{1,3}\d{1,4})\s*\]")
+
+
+def untrusted(text: str, *, attribute: bool = False) -> str:
+    """Text from a page, a feed or an earlier answer, safe inside a fence: every angle bracket
+    (and lookalike) is escaped, so no tag can open or close whatever spaces, tabs or full-width
+    forms it is written with; a "[S1]" in it becomes "(S1)", never a citation key; in an
+    attribute, quotes are escaped too."""
+    text = _KEY_MARKER.sub(r"(\1)", text.translate(_ANGLES))
+    return html.escape(text, quote=attribute)
+
+
 def fence_passages(passages: list[tuple[str, str, str]]) -> str:
-    """(key, label, text) triples as <passage> blocks. Text and label come from untrusted pages:
-    a passage or story tag inside them (any case) is defused, and the label cannot leave its
-    quotes."""
-    blocks = []
-    for key, label, text in passages:
-        safe_text = _PASSAGE_TAG.sub(_defuse, text)
-        safe_label = html.escape(label, quote=True)
-        blocks.append(f'<passage key="{key}" source="{safe_label}">\n{safe_text}\n</passage>')
-    return "\n\n".join(blocks)
+    """(key, label, text) triples as <passage> blocks; text and label are ``untrusted``."""
+    return "\n\n".join(
+        f'<passage key="{key}" source="{untrusted(label, attribute=True)}">\n'
+        f"{untrusted(text)}\n</passage>"
+        for key, label, text in passages
+    )
 
 
 def fence_stories(stories: list[tuple[str, str, list[tuple[str, str, str]]]]) -> str:
     """(key, outlets, passages) as <story> blocks of <passage> blocks (``fence_passages``)."""
     return "\n\n".join(
-        f'<story key="{key}" outlets="{html.escape(outlets, quote=True)}">\n'
+        f'<story key="{key}" outlets="{untrusted(outlets, attribute=True)}">\n'
         f"{fence_passages(passages)}\n</story>"
         for key, outlets, passages in stories
     )
 
 
-def _defuse(match: re.Match[str]) -> str:
-    """'</passage' -> '</ passage', '<passage' -> '< passage' (in any case)."""
-    return f"<{match.group(1)} {match.group(2)}" if match.group(1) else f"< {match.group(2)}"
+def fence_conversation(history: str) -> str:
+    """Earlier turns of a chat (answers quote articles) as one ``untrusted`` block."""
+    return f"<conversation>\n{untrusted(history)}\n</conversation>"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 from citebrief.brief import answer, weekly
 from citebrief.brief.briefing import build_briefing
 from citebrief.brief.writers import make_writer
-from citebrief.corpus import manage
+from citebrief.corpus import manage, salvage
 from citebrief.corpus.embeddings import make_embeddings
 from citebrief.corpus.store import Corpus
 from citebrief.corpus.sync import sync_vectors
@@ -69,8 +70,7 @@ class Workspace:
         if index is not None:
             self.__dict__["index"] = index
         if corpus is None:
-            settings.home.mkdir(parents=True, exist_ok=True)
-            corpus = Corpus(settings.db_path)
+            corpus = Corpus(settings.db_path)  # creates CITEBRIEF_HOME, or says why it cannot
         self.corpus = corpus
 
     @cached_property
@@ -154,9 +154,18 @@ class Workspace:
 
         def recreate() -> VectorIndex:
             index = self.settings.index
-            fresh = VectorIndex.recreate(
-                chroma_client(self.settings), index.collection, self.embeddings, index.model_key
-            )
+            try:
+                fresh = VectorIndex.recreate(
+                    chroma_client(self.settings), index.collection, self.embeddings, index.model_key
+                )
+            except Exception as exc:
+                if not type(exc).__module__.startswith("chromadb") or index.chroma_url:
+                    raise
+                # the embedded store is damaged: set it aside and start a new one
+                set_aside_vectors(self.settings)
+                fresh = VectorIndex.recreate(
+                    chroma_client(self.settings), index.collection, self.embeddings, index.model_key
+                )
             self.__dict__["index"] = fresh
             return fresh
 
@@ -227,6 +236,42 @@ class Workspace:
             out_dir or self.settings.brief.briefings_dir,
             lambda topic, window: self.brief(topic, window, writer=chosen),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Rebuilt:
+    articles: int  # articles kept
+    lost: int  # article rows that could not be read
+    vectors: int  # articles whose vectors were rebuilt
+    damaged: Path | None  # where the damaged database was moved
+    sources: list[str]  # what to ingest again to get back what was lost
+
+
+def set_aside_vectors(settings: Settings) -> Path | None:
+    """Move the embedded vector store aside (``chroma.damaged-<time>``); its new name."""
+    if not settings.chroma_path.exists():
+        return None
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()  # no cached client may keep the old files open
+    aside = settings.chroma_path.with_name(f"chroma.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    settings.chroma_path.rename(aside)
+    return aside
+
+
+def rebuild(settings: Settings, progress: Progress | None = None) -> Rebuilt:
+    """Rebuild the corpus from what can still be read (``corpus.salvage``): a new database of
+    the readable articles (passages and keyword index re-cut), a new vector index."""
+    path = settings.db_path
+    found = salvage.read_damaged(path) if path.exists() else salvage.Salvage(readable=False)
+    damaged = salvage.set_aside(path) if path.exists() else None
+    if settings.index.chroma_url is None:
+        set_aside_vectors(settings)  # a damaged store could refuse to drop its collection
+    chunking = settings.chunking
+    salvage.write_new(path, found, chunking.chunk_size, chunking.chunk_overlap)
+    with open_workspace(settings) as ws:
+        vectors = ws.reindex(progress)
+    return Rebuilt(len(found.articles), found.lost, vectors, damaged, sorted(found.sources))
 
 
 @contextmanager

@@ -34,6 +34,7 @@ import pexpect
 import pytest
 from rich.console import Console
 
+from citebrief import templates
 from citebrief.brief.answer import ask, condense_by_llm, condense_by_rule
 from citebrief.brief.llm_writer import OpenAIWriter
 from citebrief.brief.render import NO_SUPPORT
@@ -443,7 +444,8 @@ def test_condense_with_the_llm_rewrites_the_follow_up_for_retrieval(
     condensing = [r for r in llm_server.requests if "standalone" in prompt_of(r)]
     assert len(condensing) == 1
     prompt = prompt_of(condensing[0])
-    assert f"User: {QUESTION}\nAssistant: {answer_text(first, with_sources=False)}" in prompt
+    said = f"User: {QUESTION}\nAssistant: {answer_text(first, with_sources=False)}"
+    assert templates.fence_conversation(said) in prompt
     assert f"Last message: {FOLLOW_UP}" in prompt
     assert turn.question == FOLLOW_UP
     assert turn.query == REWRITE

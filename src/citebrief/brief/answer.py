@@ -57,7 +57,14 @@ def condense_by_llm(question: str, conversation: Conversation, client: ChatClien
         for turn in conversation.turns[-4:]
     )
     reply = client.complete(
-        [("user", templates.render("condense", history=history, question=question))]
+        [
+            (
+                "user",
+                templates.render(
+                    "condense", history=templates.fence_conversation(history), question=question
+                ),
+            )
+        ]
     )
     text = " ".join(reply.text.split()).strip().strip('"')
     return text or question

@@ -72,7 +72,11 @@ def claims_of(
             own = story_keys[takeaway.story]
             allowed = {k: p for k, p in known.items() if k in own}
         for sentence in takeaway.sentences:
-            parsed = citations.parse_sentence(sentence.text, known)
+            parsed = (
+                citations.parse_sentence(sentence.text, known)
+                if sentence.inline
+                else citations.Parsed(sentence.text.strip(), [], [])
+            )
             unknown = [k for k in citations.merge_keys(sentence.keys) if k not in known]
             keys = citations.merge_keys(parsed.keys, sentence.keys, known=known)
             elsewhere = [k for k in keys if k not in allowed]

@@ -25,6 +25,11 @@ def read_topics(
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise ConfigError(f"cannot read the topics file {path}: {exc.strerror}", hint=hint) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"the topics file {path} is not UTF-8 text (byte {exc.start})",
+            hint="save it as UTF-8, one topic per line",
+        ) from exc
     topics = [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
     if not topics:
         raise ConfigError(f"the topics file {path} lists no topics", hint="one topic per line")

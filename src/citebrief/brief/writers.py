@@ -226,7 +226,7 @@ def _draft(candidate: _Candidate, *, attribute: bool, again: bool = False) -> Dr
     text = candidate.text
     if candidate.opinion or (attribute and _unattributed(candidate)):
         text = style.frame(text, candidate.outlet, candidate.opinion, again=again)
-    return DraftSentence(text, [candidate.passage.key])
+    return DraftSentence(text, [candidate.passage.key], inline=False)
 
 
 def _unattributed(candidate: _Candidate) -> bool:

@@ -21,8 +21,19 @@ corpus_cli = typer.Typer(help="See and manage what was ingested.", no_args_is_he
 cli.add_typer(corpus_cli, name="corpus")
 eval_cli = typer.Typer(help="Measure citation quality and the verifiers.", no_args_is_help=True)
 cli.add_typer(eval_cli, name="eval")
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# no console markup: titles, URLs, file names and server messages are printed, and "[/]" or
+# "[link=...]" in them must print as written (styles are given as Text or style=, never inline)
+out = Console(soft_wrap=True, markup=False)
+err = Console(stderr=True, soft_wrap=True, markup=False)
+
+
+def plain(text: object) -> str:
+    """Text from outside (a title, a file name, a server's message) safe on one line: control
+    characters such as a newline in a file name are shown escaped, never acted on."""
+    return "".join(
+        c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii")
+        for c in str(text)
+    )
 
 
 @cli.callback()

@@ -23,7 +23,7 @@ from citebrief.cli.app import (
 )
 from citebrief.dates import parse_day
 from citebrief.errors import EXIT_OK, EXIT_SOME_FAILED
-from citebrief.files import write_atomically
+from citebrief.files import writable_target, write_atomically
 from citebrief.settings import load_settings
 from citebrief.workspace import open_workspace
 
@@ -46,6 +46,8 @@ def brief(
 ) -> None:
     """Write a cited "Food for thought" briefing on a topic."""
     check_format(fmt)  # before any work is done
+    if output is not None:
+        writable_target(output)
     window = dates.window(since, start, end)
     with open_workspace(load_settings(), verifier=verifier_name(verifier)) as ws:
         briefing = ws.brief(topic, window, writer=writer, takeaways=takeaways, strict=strict)

@@ -8,12 +8,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from citebrief.cli.app import corpus_cli, err, out
+from citebrief.cli.app import corpus_cli, err, out, plain
 from citebrief.cli.progress import RichProgress
 from citebrief.corpus.manage import show
 from citebrief.errors import EXIT_OK, EXIT_SOME_FAILED
 from citebrief.settings import load_settings
-from citebrief.workspace import open_workspace
+from citebrief.workspace import open_workspace, rebuild
 
 
 @corpus_cli.command("stats")
@@ -27,7 +27,7 @@ def corpus_stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
     sites = stats.pop("sites_by_count")
     for key, value in stats.items():
         out.print(f"{key.replace('_', ' '):>16}: {value}")
-    out.print(f"{'by site':>16}: " + ", ".join(f"{s} {n}" for s, n in sites))
+    out.print(f"{'by site':>16}: " + ", ".join(f"{plain(s)} {n}" for s, n in sites))
 
 
 @corpus_cli.command("list")
@@ -40,9 +40,9 @@ def corpus_list(limit: Annotated[int, typer.Option(help="At most this many.")] =
             table.add_row(
                 row["id"],
                 row["published"],
-                row["site_name"],
+                plain(row["site_name"]),
                 f"{row['chunks']}{flag}",
-                row["title"],
+                plain(row["title"]),
             )
         out.print(table)
 
@@ -64,9 +64,9 @@ def corpus_show(article_id: str) -> None:
         "fetched_at",
         "sample",
     ):
-        out.print(f"{name:>10}: {getattr(article, name)}", highlight=False)
+        out.print(f"{name:>10}: {plain(getattr(article, name))}", highlight=False)
     out.print()
-    out.print(article.text, highlight=False, markup=False)
+    out.print("\n".join(plain(line) for line in article.text.split("\n")), highlight=False)
 
 
 @corpus_cli.command("remove")
@@ -74,7 +74,7 @@ def corpus_remove(article_id: str) -> None:
     """Remove an article from the corpus and both indexes."""
     with open_workspace(load_settings()) as ws:
         article = ws.remove(article_id)
-    out.print(f"removed {article.id}: {article.title}", highlight=False)
+    out.print(f"removed {article.id}: {plain(article.title)}", highlight=False)
 
 
 @corpus_cli.command("check")
@@ -83,12 +83,35 @@ def corpus_check() -> None:
     with open_workspace(load_settings()) as ws:
         result = ws.check()
     for problem in result.problems:
-        err.print(f"problem: {problem}", highlight=False)
+        err.print(f"problem: {plain(problem)}", highlight=False)
     out.print(
         f"{result.chunks} chunks, {result.vectors} vectors: "
         + ("consistent" if not result.problems else f"{len(result.problems)} problems")
     )
     raise typer.Exit(EXIT_SOME_FAILED if result.problems else EXIT_OK)
+
+
+@corpus_cli.command("rebuild")
+def corpus_rebuild() -> None:
+    """Rebuild a damaged corpus from what can still be read (the damaged files are kept)."""
+    settings = load_settings()
+    with RichProgress(err) as progress:
+        done = rebuild(settings, progress)
+    if done.damaged is not None:
+        out.print(f"the old database is kept as {plain(done.damaged)}", highlight=False)
+    out.print(
+        f"rebuilt: {done.articles} articles kept, {done.lost} lost; vectors rebuilt for "
+        f"{done.vectors}",
+        highlight=False,
+    )
+    if done.lost:
+        sources = ", ".join(plain(s) for s in done.sources[:5]) or "your sources"
+        err.print(
+            f"to get back what was lost, ingest the sources again ({sources}): what is already "
+            "there is left unchanged",
+            highlight=False,
+        )
+    raise typer.Exit(EXIT_SOME_FAILED if done.lost else EXIT_OK)
 
 
 @corpus_cli.command("reindex")

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from citebrief.cli.app import out
+from citebrief.cli.app import out, plain
 from citebrief.evaluation.report import percent
 from citebrief.evaluation.score import ItemScore, Totals, VerifierScore
 from citebrief.evaluation.suite import SuiteResult
@@ -34,14 +35,15 @@ def print_ingest_report(report: IngestReport, as_json: bool, home: str) -> None:
     for item in report.items:
         if item.outcome in (Outcome.FAILED, Outcome.DUPLICATE, Outcome.SKIPPED) or item.reason:
             style = "red" if item.outcome is Outcome.FAILED else "yellow"
-            out.print(
-                f"[{style}]{item.outcome.value:>9}[/] {item.source}: {item.reason}", highlight=False
+            line = Text.assemble(
+                (f"{item.outcome.value:>9}", style), f" {plain(item.source)}: {plain(item.reason)}"
             )
+            out.print(line, highlight=False)
     counts = ", ".join(f"{report.count(o)} {o.value}" for o in Outcome)
     chunks = sum(i.chunks for i in report.items)
     seconds = report.stage_seconds.get("total", 0.0)
     out.print(
-        f"ingest: {counts}; {chunks} chunks indexed in {seconds:.1f} s (home: {home})",
+        f"ingest: {counts}; {chunks} chunks indexed in {seconds:.1f} s (home: {plain(home)})",
         highlight=False,
     )
 

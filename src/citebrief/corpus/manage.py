@@ -67,12 +67,21 @@ def check(corpus: Corpus, index: VectorIndex) -> Check:
     missing = expected - present
     stray = present - every
     if missing:
-        problems.append(f"{len(missing)} chunks of indexed articles have no vector")
+        problems.append(
+            f"{len(missing)} chunks of indexed articles have no vector"
+            " (run 'citebrief corpus reindex')"
+        )
     if stray:
-        problems.append(f"{len(stray)} vectors belong to no chunk in the corpus")
+        problems.append(
+            f"{len(stray)} vectors belong to no chunk in the corpus"
+            " (run 'citebrief corpus reindex')"
+        )
     pending = corpus.pending_index()
     if pending:
-        problems.append(f"{len(pending)} articles are waiting to be indexed (run ingest again)")
+        problems.append(
+            f"{len(pending)} articles are waiting to be indexed"
+            " (the next ingest finishes them, or run 'citebrief corpus reindex')"
+        )
     return Check(problems, len(every), len(present))
 
 

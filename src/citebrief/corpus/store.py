@@ -22,7 +22,7 @@ import numpy as np
 
 from citebrief.corpus import migrations
 from citebrief.corpus.fts import fts_relaxations
-from citebrief.errors import StoreError
+from citebrief.errors import ConfigError, StoreError
 from citebrief.models import Article, Chunk, Span
 
 ARTICLE_COLUMNS = (
@@ -95,11 +95,16 @@ class Corpus:
                     hint="upgrade citebrief, or point CITEBRIEF_HOME at another folder",
                 )
             migrations.migrate(self.db)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot use {path.parent} for the corpus: {exc.strerror or exc}",
+                hint="point CITEBRIEF_HOME at a folder that can be created and written",
+            ) from exc
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"cannot open the corpus database {path}: {exc}",
                 hint="check CITEBRIEF_HOME points at a writable folder; if the file is damaged, "
-                "move it away and ingest again",
+                "'citebrief corpus rebuild' rebuilds what can be read",
             ) from exc
 
     def close(self) -> None:
@@ -121,7 +126,7 @@ class Corpus:
         row = self.db.execute(
             f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)
         ).fetchone()
-        return _article(row) if row else None
+        return article_from_row(row) if row else None
 
     def find_id(self, prefix: str) -> list[str]:
         rows = self.db.execute(
@@ -413,11 +418,20 @@ class Corpus:
         """Problems inside SQLite: FTS out of step, spans that do not match, orphan chunks."""
         problems: list[str] = []
         try:
+            damage = [r[0] for r in self.db.execute("PRAGMA quick_check(20)")]
+        except sqlite3.DatabaseError as exc:
+            damage = [str(exc)]
+        if damage != ["ok"]:
+            return [
+                f"the database file is damaged: {'; '.join(damage[:3])}"
+                " (run 'citebrief corpus rebuild')"
+            ]
+        try:
             self.db.execute(
                 "INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)"
             )
         except sqlite3.DatabaseError as exc:
-            problems.append(f"keyword index damaged: {exc}")
+            problems.append(f"keyword index damaged: {exc} (run 'citebrief corpus rebuild')")
         orphans = self.db.execute(
             "SELECT count(*) FROM chunks WHERE article_id NOT IN (SELECT id FROM articles)"
         ).fetchone()[0]
@@ -542,6 +556,6 @@ class Corpus:
             )
 
 
-def _article(row: sqlite3.Row) -> Article:
+def article_from_row(row: sqlite3.Row) -> Article:
     values = {name: row[name] for name in ARTICLE_COLUMNS.split(", ")}
     return Article(**{**values, "sample": bool(row["sample"]), "minhash": bytes(row["minhash"])})

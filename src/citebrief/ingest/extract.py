@@ -9,6 +9,7 @@ import codecs
 import gzip
 import io
 import re
+import zlib
 from dataclasses import dataclass
 
 import trafilatura
@@ -58,8 +59,24 @@ class Decoded:
     note: str = ""  # set when the declared charset was wrong and another was used
 
 
+_BOMS = (  # longest first: a UTF-32 LE BOM starts with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _bom(content: bytes) -> str | None:
+    return next((codec for bom, codec in _BOMS if content.startswith(bom)), None)
+
+
 def sniff_binary(content: bytes) -> str | None:
-    """The media type of binary content, or None for text."""
+    """The media type of binary content, or None for text (UTF-16 and UTF-32 text has NUL
+    bytes, but starts with a byte-order mark)."""
+    if _bom(content):
+        return None
     for magic, media_type in _MAGIC.items():
         if content.startswith(magic):
             return media_type
@@ -72,7 +89,10 @@ def sniff_binary(content: bytes) -> str | None:
 def gunzip(content: bytes, limit: int) -> bytes:
     """Decompress gzip content, refusing more than ``limit`` bytes (a zip bomb guard)."""
     decompressor = gzip.GzipFile(fileobj=io.BytesIO(content))
-    data = decompressor.read(limit + 1)
+    try:
+        data = decompressor.read(limit + 1)
+    except (OSError, EOFError, zlib.error) as exc:  # a damaged or truncated archive
+        raise ExtractionError(f"damaged gzip data: {exc or type(exc).__name__}") from None
     if len(data) > limit:
         raise ExtractionError(f"page too large after decompression (over {limit:,} bytes)")
     return data
@@ -93,8 +113,9 @@ def decode(content: bytes, declared: str | None = None) -> Decoded:
     A page whose declared charset is wrong still decodes, with a note saying so; text that no
     charset explains raises ExtractionError.
     """
-    if content.startswith(codecs.BOM_UTF8):
-        return Decoded(content[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"))
+    codec = _bom(content)
+    if codec is not None:
+        return Decoded(content.decode(codec, errors="replace"))
     meta = _META_CHARSET.search(content[:4096])
     candidates = [
         ("header", _known_codec(declared)),

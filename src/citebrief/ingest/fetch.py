@@ -12,6 +12,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
@@ -96,11 +97,12 @@ class Fetcher:
         attempts = self.settings.retries + 1
         delay = self.settings.backoff
         last = "no attempt made"
+        ends = time.monotonic() + self.settings.deadline
         for attempt in range(attempts):
             wait: float | None = None
             try:
                 with self._gate(url):
-                    return self._get(url)
+                    return self._within(url, ends)
             except _Retryable as exc:
                 last, wait = exc.reason, exc.retry_after
             except httpx.TimeoutException:
@@ -124,12 +126,48 @@ class Fetcher:
             if attempt + 1 < attempts:
                 if wait is not None and wait > self.settings.max_retry_after:
                     raise FetchError(f"{last}; server asks to wait {wait:.0f} s, too long")
-                self.sleep(wait if wait is not None else delay)
+                pause = wait if wait is not None else delay
+                if time.monotonic() + pause >= ends:
+                    break  # no time left for another attempt
+                self.sleep(pause)
                 delay *= 2
         suffix = f" (after {attempts} attempts)" if attempts > 1 else ""
         raise FetchError(last + suffix)
 
-    def _get(self, url: str) -> Fetched:
+    def _within(self, url: str, ends: float) -> Fetched:
+        """``_get`` in a worker thread, given up at ``ends`` (a monotonic time): a server that
+        trickles bytes or never finishes cannot hold the ingest (the abandoned read stops at
+        its next chunk, or with the process: the thread is a daemon)."""
+        remaining = ends - time.monotonic()
+        if remaining <= 0:
+            raise FetchError(self._late())
+        outcome: dict[str, Any] = {}
+        finished, cancelled = threading.Event(), threading.Event()
+
+        def work() -> None:
+            try:
+                outcome["page"] = self._get(url, cancelled)
+            except BaseException as exc:  # handed to the caller's thread
+                outcome["error"] = exc
+            finally:
+                finished.set()
+
+        threading.Thread(target=work, name="citebrief-get", daemon=True).start()
+        if not finished.wait(remaining):
+            cancelled.set()
+            raise FetchError(self._late())
+        if "error" in outcome:
+            raise outcome["error"]
+        page: Fetched = outcome["page"]
+        return page
+
+    def _late(self) -> str:
+        return (
+            f"no complete answer within {self.settings.deadline:g} s in all"
+            " (a slow or endless server; CITEBRIEF_DEADLINE)"
+        )
+
+    def _get(self, url: str, cancelled: threading.Event | None = None) -> Fetched:
         cap = self.settings.max_bytes
         with self.client.stream("GET", url) as response:
             status = response.status_code
@@ -143,6 +181,8 @@ class Fetcher:
                 raise FetchError(f"page too large: {int(declared):,} bytes (cap {cap:,})")
             body = bytearray()
             for piece in response.iter_bytes():
+                if cancelled is not None and cancelled.is_set():
+                    raise FetchError(self._late())
                 body.extend(piece)
                 if len(body) > cap:
                     raise FetchError(f"page too large: over the {cap:,}-byte cap")

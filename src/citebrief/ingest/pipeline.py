@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -68,6 +68,7 @@ class _Run:
     seen_locations: dict[str, str] = field(default_factory=dict)  # canonical location -> source
     seen_ids: set[str] = field(default_factory=set)
     queue: deque[Item] = field(default_factory=deque)  # feeds and sitemaps add to it
+    followed: dict[str, list[int]] = field(default_factory=dict)  # source -> [nested, pages]
     batch: list[tuple[Article, list[Chunk]]] = field(default_factory=list)
     batch_chunks: int = 0
     timings: dict[str, float] = field(default_factory=dict)
@@ -245,7 +246,7 @@ def _recognise(run: _Run, item: Item, got: Fetched) -> tuple[Extracted | None, s
         return None, ""
     if looks_like_sitemap(text):
         sitemap = parse_sitemap(text, got.final_url)
-        _queue_links(run, item, sitemap.pages + [Link(url) for url in sitemap.sitemaps])
+        _queue_links(run, item, sitemap.pages, [Link(url) for url in sitemap.sitemaps])
         return None, ""
     if media in TEXT_TYPES and not looks_like_html(text):
         return extract_plain(
@@ -257,18 +258,23 @@ def _recognise(run: _Run, item: Item, got: Fetched) -> tuple[Extracted | None, s
         if item.depth == 0 and not item.is_file:  # a home page: follow the feed it advertises
             feeds = discover_feeds(text, got.final_url)
             if feeds:
-                _queue_links(run, item, [Link(feeds[0])])
+                _queue_links(run, item, [], [Link(feeds[0])])
                 return None, ""
         raise
 
 
-def _queue_links(run: _Run, item: Item, links: list[Link]) -> None:
+def _queue_links(run: _Run, item: Item, pages: Sequence[Link], nested: Sequence[Link] = ()) -> None:
+    """Queue a feed's or sitemap's pages and the feeds or sitemaps it names, within the bounds
+    of one source (``max_sitemaps``, ``max_source_links``): a hostile sitemap index cannot
+    queue without end; what a bound cuts is reported."""
     if item.depth >= MAX_DEPTH:
         raise FeedError("feeds or sitemaps nested too deep")
-    if not links:
+    if not pages and not nested:
         raise FeedError("feed or sitemap lists no items")
-    kept = 0
-    for link in links:
+    fetch = run.settings.fetch
+    counts = run.followed.setdefault(item.source, [0, 0])
+    kept = cut = 0
+    for link, is_nested in [(p, False) for p in pages] + [(n, True) for n in nested]:
         if not is_url(link.url):
             run.result(
                 ItemResult(link.url, Outcome.FAILED, reason=f"invalid URL in {item.location}")
@@ -276,11 +282,26 @@ def _queue_links(run: _Run, item: Item, links: list[Link]) -> None:
             continue
         if run.since and link.published and link.published < run.since:
             continue
-        if kept >= run.settings.fetch.max_feed_items:
+        if not is_nested and kept >= fetch.max_feed_items:
             break
+        slot, bound = (0, fetch.max_sitemaps) if is_nested else (1, fetch.max_source_links)
+        if counts[slot] >= bound:
+            cut += 1
+            continue
+        counts[slot] += 1
         kept += 1
         run.queue.append(Item(item.source, link.url, False, link.published, item.depth + 1))
-    if not kept:
+    if cut:
+        run.result(
+            ItemResult(
+                item.location,
+                Outcome.SKIPPED,
+                reason=f"{cut} links not followed: the source reached its bounds of "
+                f"{fetch.max_sitemaps} feeds or sitemaps and {fetch.max_source_links} pages "
+                "(CITEBRIEF_MAX_SITEMAPS, CITEBRIEF_MAX_SOURCE_LINKS)",
+            )
+        )
+    elif not kept:
         reason = f"no items since {run.since}" if run.since else "no usable links"
         run.result(ItemResult(item.location, Outcome.SKIPPED, reason=reason))
 
@@ -302,10 +323,39 @@ def _identity(item: Item, got: Fetched, extracted: Extracted) -> str:
     return canonical_url(got.final_url)
 
 
+def _capped(extracted: Extracted, limit: int) -> tuple[Extracted, str]:
+    """The text cut to ``limit`` characters at a paragraph (else sentence, else word) end."""
+    if len(extracted.text) <= limit:
+        return extracted, ""
+    head = extracted.text[:limit]
+    for boundary in ("\n", ". ", " "):
+        at = head.rfind(boundary)
+        if at > limit // 2:
+            head = head[: at + (1 if boundary == ". " else 0)]
+            break
+    note = (
+        f"text cut to {len(head):,} of {len(extracted.text):,} characters"
+        " (CITEBRIEF_MAX_ARTICLE_CHARS)"
+    )
+    return replace(extracted, text=head.rstrip()), note
+
+
 def _store(run: _Run, item: Item, got: Fetched, extracted: Extracted, note: str) -> ItemResult:
-    canonical = _identity(item, got, extracted)
-    aid = article_id(canonical)
+    extracted, cut = _capped(extracted, run.settings.ingest.max_article_chars)
+    note = "; ".join(n for n in (note, cut) if n)
     location = _location_uri(item)
+    canonical = _identity(item, got, extracted)
+    own = canonical_url(got.final_url)
+    if canonical != own:
+        # a page may update only the article it was read as: the same URL or the same file;
+        # one declaring another source's article as its canonical keeps its own identity
+        claimed = run.corpus.get(article_id(canonical))
+        if claimed is not None and canonical_url(claimed.location) != canonical_url(location):
+            canonical = own
+            note = "; ".join(
+                n for n in (note, f"declares the URL of article {claimed.id}, kept apart") if n
+            )
+    aid = article_id(canonical)
     digest = dedup.content_hash(extracted.text)
     title = extracted.title
     seen = aid in run.seen_ids

@@ -8,6 +8,7 @@ once fetched (see ``pipeline``). ``read_file`` reads a local file as the fetcher
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -81,7 +82,15 @@ def resolve(sources: list[str]) -> tuple[list[Item], list[ItemResult]]:
             return
         path = Path(entry).expanduser()
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
+            before = len(items)
+            try:
+                children = sorted(path.rglob("*"))
+            except OSError as exc:
+                failures.append(
+                    ItemResult(entry, Outcome.FAILED, reason=f"cannot read folder: {exc.strerror}")
+                )
+                return
+            for child in children:
                 hidden = any(p.startswith(".") for p in child.relative_to(path).parts)
                 if child.is_file() and not hidden and _suffix_ok(child):
                     if child.name.lower().startswith(NOT_ARTICLES):
@@ -89,6 +98,12 @@ def resolve(sources: list[str]) -> tuple[list[Item], list[ItemResult]]:
                     if child.suffix.lower() == ".txt" and read_source_list(child) is not None:
                         continue  # a list in a walked folder names files the walk finds anyway
                     items.append(Item(source, str(child.absolute()), True, from_walk=True))
+            if len(items) == before:
+                suffixes = ", ".join(ARTICLE_SUFFIXES)
+                reason = f"no article files in the folder (looked for {suffixes})"
+                if not os.access(path, os.R_OK | os.X_OK):
+                    reason = "cannot read folder: permission denied"
+                failures.append(ItemResult(entry, Outcome.FAILED, reason=reason))
             return
         if path.is_file():
             if path.suffix.lower() == ".txt":
