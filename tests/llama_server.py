@@ -209,6 +209,17 @@ class Exchange:
         return self.body.get("response_format")
 
     @property
+    def finish(self) -> str:
+        """The finish reason of the reply ("stop", "length"; "" when there is none)."""
+        texts = [self.reply] if not self.streamed else self.reply.splitlines()
+        found = ""
+        for text in texts:
+            with contextlib.suppress(ValueError, AttributeError, KeyError, IndexError, TypeError):
+                data = json.loads(text.removeprefix("data: "))
+                found = data["choices"][0].get("finish_reason") or found
+        return found
+
+    @property
     def usage(self) -> dict[str, int]:
         """The token counts the server reported ({} when it sent none, as in a stream without
         a usage chunk)."""

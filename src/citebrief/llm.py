@@ -3,8 +3,11 @@
 It wraps langchain-openai's ``ChatOpenAI``: timeouts, 429 (the SDK honours Retry-After) and
 5xx get bounded retries with backoff, then a one-line ``LLMError`` with a hint. Structured
 output (a JSON schema) is asked for where the server supports it, with plain JSON in the reply
-as the fallback. ``complete_json`` gives a malformed reply one repair attempt, then fails:
-never half an answer. Callers pass messages as ``(role, text)`` pairs and import no SDK.
+as the fallback: a server that refuses ``response_format`` (OpenAI-compatible servers say so
+with a 400, a 422 or, like llama-cpp-python's, a 500 naming the field) is asked once, without
+retries, and the client remembers the answer. ``complete_json`` gives a malformed reply one
+repair attempt, then fails: never half an answer. Callers pass messages as ``(role, text)``
+pairs and import no SDK. ``llm_max_tokens`` bounds every reply.
 """
 
 from __future__ import annotations
@@ -56,6 +59,21 @@ def _usage(message: Any) -> dict[str, int]:
     return {k: int(meta.get(k, 0)) for k in ("input_tokens", "output_tokens", "total_tokens")}
 
 
+def retryable(status: int) -> bool:
+    """The HTTP statuses the OpenAI SDK retries (with backoff, honouring Retry-After)."""
+    return status in (408, 409, 429) or status >= 500
+
+
+def refuses_schema(exc: Exception) -> bool:
+    """Whether an HTTP error says the server does not do ``response_format`` json_schema: a
+    400 or 422, or a 5xx whose body names the field (llama-cpp-python answers 500)."""
+    status = getattr(exc, "status_code", 0)
+    if status in (400, 422):
+        return True
+    said = f"{exc} {getattr(exc, 'body', '')}".lower()
+    return status >= 500 and any(w in said for w in ("response_format", "json_schema", "schema"))
+
+
 def _broke_off(exc: Exception) -> LLMError:
     return LLMError(
         f"the LLM's answer broke off: {exc or type(exc).__name__}",
@@ -83,16 +101,27 @@ class ChatClient:
         self.settings = settings
         self.model = model or settings.llm_model
         self.temperature = settings.llm_temperature if temperature is None else temperature
-        self.chat = chat if chat is not None else self._chat_model()
+        retries = settings.llm_retries
+        self.chat = chat if chat is not None else self._chat_model(retries)
+        # the first structured call asks, without retries, whether json_schema is understood
+        self.probe = chat if chat is not None else self._chat_model(0)
+        self.rest = None if chat is not None or not retries else self._chat_model(retries - 1)
+        self.structured: bool | None = None  # unknown until the first structured call
 
-    def _chat_model(self) -> Any:
+    def _chat_model(self, retries: int) -> Any:
         from langchain_openai import ChatOpenAI
 
+        limit = self.settings.llm_max_tokens
+        extra: dict[str, Any] = {}
+        if limit and self.settings.openai_base_url:  # compatible servers read max_tokens
+            extra["extra_body"] = {"max_tokens": limit}
         return ChatOpenAI(
             model=self.model,
             temperature=self.temperature,
             timeout=self.settings.llm_timeout,
-            max_retries=self.settings.llm_retries,
+            max_retries=retries,
+            max_tokens=limit,
+            **extra,
             **self.settings.endpoint(),
         )
 
@@ -102,26 +131,48 @@ class ChatClient:
         import openai
 
         try:
-            if schema is None:
-                return self._reply(self.chat.invoke(list(messages)))
-            try:
-                bound = self.chat.bind(
-                    response_format={
-                        "type": "json_schema",
-                        "json_schema": {
-                            "name": schema.get("title", "reply"),
-                            "strict": True,
-                            "schema": schema,
-                        },
-                    }
-                )
-                return self._reply(bound.invoke(list(messages)))
-            except openai.BadRequestError:  # the server does not do json_schema
-                with warnings.catch_warnings():  # langchain's advice about it does not apply
-                    warnings.simplefilter("ignore")
-                    return self._reply(self.chat.invoke(list(messages)))
+            if schema is None or self.structured is False:
+                return self._plain(messages)
+            response_format = {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": schema.get("title", "reply"),
+                    "strict": True,
+                    "schema": schema,
+                },
+            }
+            return self._structured(messages, response_format)
         except openai.OpenAIError as exc:
             raise self.error(exc) from exc
+
+    def _structured(self, messages: Sequence[Message], response_format: dict[str, Any]) -> Reply:
+        import openai
+
+        def ask(chat: Any) -> Any:
+            return chat.bind(response_format=response_format).invoke(list(messages))
+
+        if self.structured:
+            return self._reply(ask(self.chat))
+        try:  # the probe is the first attempt; the rest get the remaining retries
+            message = ask(self.probe)
+        except openai.APIStatusError as exc:
+            if refuses_schema(exc):
+                self.structured = False
+                return self._plain(messages)
+            if self.rest is None or not retryable(exc.status_code):
+                raise
+            message = ask(self.rest)
+        except openai.APIConnectionError:  # timeouts too
+            if self.rest is None:
+                raise
+            message = ask(self.rest)
+        self.structured = True
+        return self._reply(message)
+
+    def _plain(self, messages: Sequence[Message]) -> Reply:
+        with warnings.catch_warnings():  # langchain's advice about json_schema does not apply
+            warnings.simplefilter("ignore")
+            return self._reply(self.chat.invoke(list(messages)))
 
     def complete_json(
         self,
@@ -197,7 +248,7 @@ class ChatClient:
 
         attempts = self.settings.llm_retries + 1
         status = getattr(exc, "status_code", 0)
-        retried = status in (408, 409, 429) or status >= 500
+        retried = retryable(status)
         facts = {
             "where": self.settings.where,
             "attempts": attempts,

@@ -185,6 +185,11 @@ class LLMSettings(_Group):
     llm_temperature: float = Field(0.1, ge=0, le=2, description="Writer temperature (low).")
     llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the LLM.")
     llm_retries: int = Field(3, ge=0, le=10, description="Retries after 429, 5xx or timeouts.")
+    llm_max_tokens: int | None = Field(
+        None,
+        ge=16,
+        description="Most tokens the LLM may write in one reply (default: the server's limit).",
+    )
 
     @property
     def configured(self) -> bool:

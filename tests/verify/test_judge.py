@@ -1,6 +1,7 @@
 """The LLM verifier against a real OpenAI-compatible server on 127.0.0.1: verdicts parsed, the
 SQLite cache saves requests, another model or prompt version asks again, malformed replies get
-one repair, faults become one-line errors."""
+one repair (then the fallback verifier's verdict, when there is one), faults become one-line
+errors."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from citebrief.models import Label
 from citebrief.settings import Settings, load_settings
 from citebrief.verify import make_verifier
 from citebrief.verify.cache import VerdictCache
-from citebrief.verify.judge import LLMVerifier, judge_prompt
+from citebrief.verify.judge import VERDICT_SCHEMA, LLMVerifier, judge_prompt
+from citebrief.verify.lexical import LexicalVerifier
 from tests.openai_server import ChatServer, prompt_of
 
 pytestmark = pytest.mark.timeout(60)
@@ -41,6 +43,8 @@ def test_make_verifier_builds_the_llm_judge_at_temperature_zero(llm_settings: Se
     judge = make_verifier(llm_settings.verify.verifier, llm_settings, None)
     assert isinstance(judge, LLMVerifier)
     assert judge.client.temperature == 0.0
+    assert judge.make_fallback is not None
+    assert judge.fallback is None
 
 
 def test_verdict_is_parsed_and_the_prompt_fences_the_evidence(
@@ -110,6 +114,40 @@ def test_malformed_twice_is_a_clear_error_and_nothing_is_cached(
         assert cache.db.execute("SELECT count(*) FROM verdicts").fetchone()[0] == 0
     finally:
         cache.close()
+
+
+def test_malformed_twice_falls_back_to_the_offline_judge_when_given_one(
+    llm_settings: Settings, chat: ChatServer
+) -> None:
+    made: list[LexicalVerifier] = []
+
+    def fallback() -> LexicalVerifier:
+        made.append(LexicalVerifier())
+        return made[-1]
+
+    judge = LLMVerifier(llm_settings, fallback=fallback)
+    for reply in (verdict("maybe"), "still not JSON", verdict("supported")):
+        chat.complete(reply)
+    fell = judge.judge(PASSAGES, CLAIM)
+    offline = LexicalVerifier().judge(PASSAGES, CLAIM)
+    assert (fell.label, fell.score) == (offline.label, offline.score)
+    assert fell.reason.startswith("the judge's reply was malformed twice; judged offline")
+    assert judge.fell_back == 1
+    assert len(made) == 1
+    # not cached: the judge is asked again, and this time it answers
+    assert judge.judge(PASSAGES, CLAIM).label is Label.SUPPORTED
+    assert len(chat.requests) == 3
+    assert chat.requests[0]["response_format"]["json_schema"]["schema"] == VERDICT_SCHEMA
+
+
+def test_a_failing_judge_is_an_error_even_with_a_fallback(
+    llm_settings: Settings, chat: ChatServer
+) -> None:
+    chat.error(401, "bad key", "invalid_request_error")
+    judge = LLMVerifier(llm_settings, fallback=LexicalVerifier)
+    with pytest.raises(LLMError, match="refused the API key"):
+        judge.judge(PASSAGES, CLAIM)
+    assert judge.fell_back == 0
 
 
 def test_rate_limiting_is_retried_then_reported(llm_settings: Settings, chat: ChatServer) -> None:

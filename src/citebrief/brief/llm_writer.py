@@ -38,6 +38,7 @@ BRIEFING_SCHEMA: dict[str, Any] = {
     "properties": {
         "takeaways": {
             "type": "array",
+            "minItems": 1,
             "items": {
                 "type": "object",
                 "properties": {
@@ -45,6 +46,7 @@ BRIEFING_SCHEMA: dict[str, Any] = {
                     "headline": {"type": "string"},
                     "sentences": {
                         "type": "array",
+                        "minItems": 1,
                         "items": {
                             "type": "object",
                             "properties": {

@@ -1,9 +1,9 @@
 """Verification: does the cited evidence support a sentence?
 
-A verifier has one method, ``judge(passages, claim) -> Verdict`` (``models.Verifier``). Three
-are registered by name: ``offline`` (the default: fitted trees over lexical features and MiniLM
-alignment, ``offline``), ``llm`` (an LLM judge with cached verdicts, ``judge``) and ``lexical``
-(word overlap, ``lexical``).
+A verifier has one method, ``judge(passages, claim) -> Verdict`` (``models.Verifier``). Three are
+registered by name: ``offline`` (the default: fitted trees over lexical features and MiniLM
+alignment, ``offline``), ``llm`` (an LLM judge with cached verdicts, ``judge``; a verdict malformed
+twice is the offline verifier's) and ``lexical`` (word overlap, ``lexical``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def _offline(settings: Settings, embeddings: Any) -> Verifier:
 def _llm(settings: Settings, embeddings: Any) -> Verifier:
     from citebrief.verify.judge import LLMVerifier
 
-    return LLMVerifier(settings)
+    return LLMVerifier(settings, fallback=lambda: _offline(settings, embeddings))
 
 
 def _lexical(settings: Settings, embeddings: Any) -> Verifier:
