@@ -57,9 +57,9 @@ def test_a_reindex_killed_before_the_new_index_exists_leaves_work_for_the_next_r
         monkeypatch.setattr("citebrief.corpus.vectors.VectorIndex.recreate", killed)
         with pytest.raises(KeyboardInterrupt):
             ws.reindex()
-        assert len(ws.corpus.pending_index()) == 24  # marked before anything was dropped
+        assert len(ws.corpus.pending_index()) == 25  # marked before anything was dropped
         monkeypatch.undo()
-        assert ws.sync() == 24
+        assert ws.sync() == 25
         assert ws.check().problems == []
     finally:
         ws.close()

@@ -293,6 +293,15 @@ class Writer(Protocol):
 
 
 @runtime_checkable
+class PricedWriter(Protocol):
+    """A writer that spends tokens, and can say about how many before it does."""
+
+    def estimate_briefing(self, request: BriefingRequest) -> tuple[int, int]:
+        """(prompt tokens, completion tokens), estimated."""
+        ...
+
+
+@runtime_checkable
 class StreamingWriter(Protocol):
     """A writer that can also show an answer's words as they are written."""
 
@@ -365,6 +374,9 @@ class Takeaway:
     headline: str
     sentences: list[Sentence]
     story: dict[str, Any] | None = None  # Story.as_dict() of the story it is about
+    # against last week's briefing on the topic: {"status": "new" | "continuing" |
+    # "developing", "previous": {"week", "number", "headline", "page"} | None, "fresh": [n]}
+    change: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -423,6 +435,7 @@ class Briefing:
     usage: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     note: str = ""  # e.g. "2 stories on this topic in the window"
+    since_last: str = ""  # e.g. "Since last week: 1 new story, 1 developing, 1 continuing"
     schema: str = BRIEFING_SCHEMA
 
     def to_dict(self) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from citebrief.errors import ConfigError
@@ -208,6 +208,41 @@ class LLMSettings(_Group):
         return options
 
 
+class DeliverSettings(_Group):
+    """Getting the weekly briefings to their readers: archive, feed, email."""
+
+    publish_dir: Path | None = Field(
+        None, description="Folder of the static archive 'weekly --publish' keeps (and its feed)."
+    )
+    publish_url: str | None = Field(
+        None, description="Public URL of the archive folder (absolute links in the feed)."
+    )
+    smtp_host: str | None = Field(None, description="SMTP server for 'weekly --email'.")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587 STARTTLS, 465 SSL).")
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls", description="How the SMTP connection is protected."
+    )
+    smtp_user: str | None = Field(None, description="SMTP user name (if the server asks).")
+    smtp_password: SecretStr | None = Field(
+        None, description="SMTP password: from the environment or the TOML file, never argv."
+    )
+    smtp_ca_file: Path | None = Field(
+        None, description="CA certificate to trust for the SMTP server (a private CA)."
+    )
+    smtp_timeout: float = Field(30.0, gt=0, description="Seconds to wait for the SMTP server.")
+    email_from: str | None = Field(None, description="Sender address of the briefing emails.")
+    email_to: str | None = Field(
+        None, description="Recipients of the briefing emails, comma-separated."
+    )
+    max_tokens_per_run: int | None = Field(
+        None, ge=1, description="Token budget of one 'weekly' run with an LLM writer."
+    )
+
+    @property
+    def recipients(self) -> list[str]:
+        return [a.strip() for a in (self.email_to or "").split(",") if a.strip()]
+
+
 GROUPS: dict[str, type[_Group]] = {
     "fetch": FetchSettings,
     "ingest": IngestSettings,
@@ -217,6 +252,7 @@ GROUPS: dict[str, type[_Group]] = {
     "brief": BriefSettings,
     "verify": VerifySettings,
     "llm": LLMSettings,
+    "deliver": DeliverSettings,
 }
 # flat name -> its group
 GROUP_OF: dict[str, str] = {
@@ -305,6 +341,7 @@ class Settings(BaseSettings):
     brief: BriefSettings = Field(default_factory=BriefSettings)
     verify: VerifySettings = Field(default_factory=VerifySettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    deliver: DeliverSettings = Field(default_factory=DeliverSettings)
 
     @field_validator("home", mode="after")
     @classmethod

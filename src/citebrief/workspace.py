@@ -11,21 +11,25 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from citebrief.brief import answer, weekly
-from citebrief.brief.briefing import build_briefing
+from citebrief.brief.briefing import build_briefing, plan_briefing
+from citebrief.brief.render import to_html, to_markdown
+from citebrief.brief.weekly import TopicResult
 from citebrief.brief.writers import make_writer
 from citebrief.corpus import manage, salvage
 from citebrief.corpus.embeddings import make_embeddings
 from citebrief.corpus.store import Corpus
 from citebrief.corpus.sync import sync_vectors
 from citebrief.corpus.vectors import VectorIndex, chroma_client, open_index
-from citebrief.errors import ConfigError, UsageError
+from citebrief.deliver import archive, mail
+from citebrief.errors import CitebriefError, ConfigError, UsageError
+from citebrief.files import exclusive
 from citebrief.ingest.fetch import Fetcher
 from citebrief.ingest.pipeline import ingest
 from citebrief.models import (
@@ -34,6 +38,7 @@ from citebrief.models import (
     Desk,
     IngestReport,
     OnToken,
+    PricedWriter,
     Progress,
     Turn,
     Verifier,
@@ -194,10 +199,16 @@ class Workspace:
         writer: str | Writer | None = None,
         takeaways: int = 3,
         strict: bool = False,
+        fresh_since: str | None = None,
     ) -> Briefing:
-        desk, within = self.desk(writer), window
         return build_briefing(
-            topic, self.evidence, desk, window=within, takeaways=takeaways, strict=strict
+            topic,
+            self.evidence,
+            self.desk(writer),
+            window=window,
+            takeaways=takeaways,
+            strict=strict,
+            fresh_since=fresh_since,
         )
 
     def ask(
@@ -221,21 +232,145 @@ class Workspace:
         topics_file: Path | None = None,
         writer: str | None = None,
         out_dir: Path | None = None,
-    ) -> list[weekly.TopicResult]:
-        """One briefing per topic for the 7 days ending ``as_of``, in md, html and json."""
+        publish_dir: Path | None = None,
+        email: bool = False,
+        resend: bool = False,
+        dry_run: bool = False,
+        smtp: mail.Connect = mail.connect,
+    ) -> Weekly:
+        """One briefing per topic for the 7 days ending ``as_of`` (md, html and json, marked
+        against the previous week's), then published (``publish_dir``, else the setting) and
+        emailed (``email``) to those who have not had it (all again with ``resend``). With
+        ``dry_run`` nothing is written or sent: each topic's plan and its estimated tokens.
+        A second run at the same time stops at once (a lock in CITEBRIEF_HOME)."""
         path = topics_file or self.settings.brief.topics_file
         if path is None:
             raise ConfigError(
                 "no topics configured", hint="pass --topics FILE or set CITEBRIEF_TOPICS_FILE"
             )
         topics = weekly.read_topics(path)
-        chosen = self.writer(writer)
-        return weekly.write_weekly(
-            topics,
-            as_of,
-            out_dir or self.settings.brief.briefings_dir,
-            lambda topic, window: self.brief(topic, window, writer=chosen),
-        )
+        deliver = self.settings.deliver
+        if email:
+            mail.check(deliver)
+        with exclusive(self.settings.home / "weekly.lock", "'citebrief weekly'"):
+            chosen = self.writer(writer)
+            run = Weekly()
+            if dry_run or (isinstance(chosen, PricedWriter) and deliver.max_tokens_per_run):
+                run.plans = self._price(topics, as_of, chosen)
+                spent = sum(p.tokens for p in run.plans)
+                budget = deliver.max_tokens_per_run
+                if budget and spent > budget:
+                    run.over_budget = (
+                        f"this run would take about {spent:,} tokens, over the budget of "
+                        f"{budget:,} (CITEBRIEF_MAX_TOKENS_PER_RUN); nothing was written"
+                    )
+            if dry_run or run.over_budget:
+                if email and not run.over_budget:
+                    run.deliveries = self._outgoing(topics, as_of, resend)
+                return run
+            folder = out_dir or self.settings.brief.briefings_dir
+            run.topics = weekly.write_weekly(
+                topics,
+                as_of,
+                folder,
+                lambda topic, window, since: self.brief(
+                    topic, window, writer=chosen, fresh_since=since
+                ),
+            )
+            done = [r for r in run.topics if r.ok and r.briefing is not None]
+            target = publish_dir or deliver.publish_dir
+            if target is not None and done:
+                items = [archive.Published(r.page, r.week, r.briefing) for r in done]  # type: ignore[arg-type]
+                run.published = archive.publish(target, items, deliver.publish_url)
+            if email:
+                outgoing = self._outgoing(topics, as_of, resend, done)
+                run.deliveries = mail.send(deliver, outgoing, smtp) if outgoing else []
+                for delivery in run.deliveries:
+                    if delivery.accepted:
+                        item = delivery.item
+                        self.corpus.record_delivery(
+                            item.week, item.topic, delivery.accepted, delivery.message_id
+                        )
+            return run
+
+    def _price(self, topics: list[str], as_of: date, chosen: Writer) -> list[Planned]:
+        out = []
+        for topic in topics:
+            try:
+                plan = plan_briefing(topic, self.evidence, weekly.week_ending(as_of))
+            except CitebriefError as exc:
+                out.append(Planned(topic, 0, 0, 0, exc.one_line()))
+                continue
+            prompt, completion = (
+                chosen.estimate_briefing(plan.request)
+                if isinstance(chosen, PricedWriter)
+                else (0, 0)
+            )
+            out.append(Planned(topic, len(plan.request.stories), prompt, completion))
+        return out
+
+    def _outgoing(
+        self,
+        topics: list[str],
+        as_of: date,
+        resend: bool,
+        done: Sequence[TopicResult] | None = None,
+    ) -> list[mail.Outgoing]:
+        """The messages to send: each briefing (``done``, else those written for the week
+        before, for a dry run) to the recipients who have not had it."""
+        deliver = self.settings.deliver
+        week = weekly.week_of(as_of)
+        out = []
+        for result in done if done is not None else []:
+            b = result.briefing
+            assert b is not None
+            already = {} if resend else self.corpus.delivered(week, b.topic)
+            recipients = [r for r in deliver.recipients if r not in already]
+            if recipients:
+                subject = f"Food for thought: {b.topic} ({week})"
+                if b.since_last and not b.since_last.startswith("First"):
+                    subject += f" · {b.since_last.removeprefix('Since last week: ')}"
+                out.append(
+                    mail.Outgoing(week, b.topic, recipients, subject, to_markdown(b), to_html(b))
+                )
+        if done is None:  # a dry run: what would go, per topic
+            for topic in topics:
+                already = {} if resend else self.corpus.delivered(week, topic)
+                recipients = [r for r in deliver.recipients if r not in already]
+                if recipients:
+                    out.append(
+                        mail.Outgoing(week, topic, recipients, f"Food for thought: {topic}", "", "")
+                    )
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    topic: str
+    stories: int
+    prompt: int  # estimated tokens
+    completion: int
+    refused: str = ""  # why no briefing would be written
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt + self.completion
+
+
+@dataclass(slots=True)
+class Weekly:
+    """What a weekly run did (or, dry, would do)."""
+
+    topics: list[TopicResult] = field(default_factory=list)
+    plans: list[Planned] = field(default_factory=list)
+    published: list[Path] = field(default_factory=list)
+    deliveries: list[Any] = field(default_factory=list)  # mail.Delivery, or mail.Outgoing dry
+    over_budget: str = ""
+
+    @property
+    def ok(self) -> bool:
+        failed_mail = any(getattr(d, "reason", "") for d in self.deliveries)
+        return all(t.ok for t in self.topics) and not failed_mail and not self.over_budget
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ def test_ingest_sample_corpus_then_manage_it(tmp_path: Path) -> None:
     home = tmp_path / "home"
     result = run(home, "ingest", str(CORPUS / "sources.txt"), str(tmp_path / "missing.html"))
     assert result.returncode == 1, result.stderr  # one source failed
-    assert "24 added" in result.stdout
+    assert "25 added" in result.stdout
     assert "3 duplicate" in result.stdout
     assert "1 failed" in result.stdout
     assert "missing.html: no such file or directory" in result.stdout
@@ -27,8 +27,8 @@ def test_ingest_sample_corpus_then_manage_it(tmp_path: Path) -> None:
     assert f"home: {home}" in result.stdout
 
     stats = json.loads(run(home, "corpus", "stats", "--json").stdout)
-    assert stats["articles"] == 24
-    assert stats["sample_articles"] == 24
+    assert stats["articles"] == 25
+    assert stats["sample_articles"] == 25
     assert stats["vectors"] == stats["chunks"] > 20
     assert stats["first_published"] == "2026-11-09"
     assert stats["last_published"] == "2026-11-22"
@@ -36,7 +36,7 @@ def test_ingest_sample_corpus_then_manage_it(tmp_path: Path) -> None:
     again = run(home, "ingest", str(CORPUS / "sources.txt"))
     assert again.returncode == 0
     assert "0 added" in again.stdout
-    assert "24 unchanged" in again.stdout
+    assert "25 unchanged" in again.stdout
 
     listing = run(home, "corpus", "list").stdout
     first_id = listing.splitlines()[1].split()[0]
@@ -48,7 +48,7 @@ def test_ingest_sample_corpus_then_manage_it(tmp_path: Path) -> None:
     assert removed.returncode == 0
     assert f"removed {first_id}" in removed.stdout
     assert run(home, "corpus", "check").returncode == 0
-    assert json.loads(run(home, "corpus", "stats", "--json").stdout)["articles"] == 23
+    assert json.loads(run(home, "corpus", "stats", "--json").stdout)["articles"] == 24
     readded = run(home, "ingest", str(CORPUS / "sources.txt"))
     assert "1 added" in readded.stdout
 
@@ -71,7 +71,7 @@ def test_ingest_sample_corpus_then_manage_it(tmp_path: Path) -> None:
 
     reindexed = run(home, "corpus", "reindex")
     assert reindexed.returncode == 0, reindexed.stderr
-    assert "re-indexed 24 articles" in reindexed.stdout
+    assert "re-indexed 25 articles" in reindexed.stdout
     assert run(home, "corpus", "check").returncode == 0
 
 

@@ -15,7 +15,7 @@ from tests.conftest import CORPUS
 @pytest.fixture
 def sample(workspace: Workspace) -> Workspace:
     report = workspace.ingest([str(CORPUS / "sources.txt")])
-    assert report.count(Outcome.ADDED) == 24
+    assert report.count(Outcome.ADDED) == 25
     assert report.count(Outcome.DUPLICATE) == 3
     return workspace
 

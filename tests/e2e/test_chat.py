@@ -655,7 +655,7 @@ def cli_home(_ingest_early: tuple[Path, Background] | None) -> Path:
     home, job = _ingest_early
     code, out, err = job.wait(timeout=600)
     assert code == 0, out + err
-    assert "24 added" in out
+    assert "25 added" in out
     return home
 
 

@@ -79,7 +79,7 @@ def briefing(tmp_path_factory: pytest.TempPathFactory) -> Briefing:
         workspace = hashed_workspace(load_settings())
         try:
             report = workspace.ingest([str(CORPUS / "sources.txt")])
-            assert report.count(Outcome.ADDED) == 24, report.failed
+            assert report.count(Outcome.ADDED) == 25, report.failed
             result = build_briefing(
                 "HBM export controls",
                 workspace.evidence,

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from citebrief.brief import style
+from citebrief.brief import changes, style
 from citebrief.brief.assemble import Claim, Judged, assemble, claims_of
 from citebrief.corpus.store import Corpus
 from citebrief.errors import ThinEvidenceError
@@ -49,18 +50,21 @@ ANSWER_STORIES = 3  # ... from at most this many stories
 STORY_PASSAGES = (2, 4)  # passages a takeaway's story offers the writer: at least, at most
 
 
-def build_briefing(
-    topic: str,
-    evidence: Evidence,
-    desk: Desk,
-    *,
-    window: Window = ALL_DATES,
-    takeaways: int = 3,
-    strict: bool = False,
-) -> Briefing:
-    """A takeaway for each of the (up to ``takeaways``) stories of the window most about
-    ``topic``; ThinEvidenceError, saying why, when no story is about it."""
-    started = time.perf_counter()
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a briefing will be written from: the request the writer gets, and its evidence."""
+
+    request: BriefingRequest
+    retrieval: Retrieval
+    finding: Finding
+
+
+def plan_briefing(
+    topic: str, evidence: Evidence, window: Window = ALL_DATES, takeaways: int = 3
+) -> Plan:
+    """The stories of the window most about ``topic`` (up to ``takeaways``) with the passages
+    each offers the writer; ThinEvidenceError, saying why, when no story is about it. Nothing
+    is written: a dry run prices a briefing from its plan."""
     finding = _found(topic, evidence, window)
     chosen = [s.story for s in choose(finding, takeaways)]
     assert finding.hits is not None
@@ -83,15 +87,36 @@ def build_briefing(
         min_passages=settings.min_passages,
         min_articles=settings.min_articles,
     )
+    return Plan(BriefingRequest(topic, window, groups, today=_today()), retrieval, finding)
+
+
+def build_briefing(
+    topic: str,
+    evidence: Evidence,
+    desk: Desk,
+    *,
+    window: Window = ALL_DATES,
+    takeaways: int = 3,
+    strict: bool = False,
+    fresh_since: str | None = None,
+) -> Briefing:
+    """A takeaway for each story of the plan (``plan_briefing``), written, verified and
+    assembled. With ``fresh_since`` (an ISO day: the end of last week's briefing), sentences
+    citing what was published after it come first in their takeaway."""
+    started = time.perf_counter()
+    plan = plan_briefing(topic, evidence, window, takeaways)
+    retrieval, groups = plan.retrieval, plan.request.stories
     timings = {"retrieval": time.perf_counter() - started}
     started = time.perf_counter()
-    draft = desk.writer.write_briefing(BriefingRequest(topic, window, groups, today=_today()))
+    draft = desk.writer.write_briefing(plan.request)
     timings["writing"] = time.perf_counter() - started
+    if fresh_since:
+        changes.fresh_first(draft, {p.key: p for p in retrieval.passages}, fresh_since)
     briefing = _verified(
         topic, draft, retrieval, groups, evidence.corpus, desk.verifier, strict, timings
     )
-    briefing.report.stories_on_topic = len(finding.on_topic)
-    briefing.note = stories_note(len(finding.on_topic), takeaways, window)
+    briefing.report.stories_on_topic = len(plan.finding.on_topic)
+    briefing.note = stories_note(len(plan.finding.on_topic), takeaways, window)
     return briefing
 
 

@@ -108,6 +108,10 @@ def draft_from(
     return Draft(out, writer="openai", model=model, usage=usage)
 
 
+CHARS_PER_TOKEN = 4  # English text in BPE tokenizers, roughly (an estimate, not a count)
+REPLY_TOKENS_PER_STORY = 350  # JSON, a headline and four sentences with their keys
+
+
 def _triples(passages: list[Passage]) -> list[tuple[str, str, str]]:
     """(key, source label, text): the label names the outlet, the date, the title and, for an
     opinion piece, what kind it is ("The Trade Desk Review (op-ed), 2026-11-17: ...")."""
@@ -161,6 +165,12 @@ class OpenAIWriter:
             passages=_fenced(request.passages),
         )
         return [("system", ANSWER_SYSTEM), ("user", prompt)]
+
+    def estimate_briefing(self, request: BriefingRequest) -> tuple[int, int]:
+        """(prompt, completion) tokens, estimated before spending: about four characters a
+        token for the prompt; for the reply, a headline and four sentences per story."""
+        prompt = sum(len(text) for _, text in self.briefing_messages(request))
+        return prompt // CHARS_PER_TOKEN + 1, len(request.stories) * REPLY_TOKENS_PER_STORY
 
     def write_briefing(self, request: BriefingRequest) -> Draft:
         usage: dict[str, int] = {}

@@ -144,6 +144,22 @@ def _md_url(url: str) -> str:
     return f"<{url}>" if url and not re.search(r"[\s<>]", url) else md_escape(url)
 
 
+def _md_change(change: dict[str, Any] | None) -> str:
+    """ " · *developing*: new since last week [4] (last week: Headline)", on the headline."""
+    if not change:
+        return ""
+    text = f" · *{change['status']}*"
+    if change.get("fresh"):
+        text += ": new since last week " + _md_cites(change["fresh"])
+    previous = change.get("previous")
+    if previous:
+        title = md_escape(previous["headline"])
+        page = previous.get("page")
+        link = f"[{title}]({page}.md#takeaway-{previous['number']})" if page else title
+        text += f" (last week: {link})"
+    return text
+
+
 def to_markdown(b: Briefing) -> str:
     """CommonMark: [n] link to their source; under each source, each cited passage is a
     blockquote with the cited words in bold."""
@@ -153,10 +169,17 @@ def to_markdown(b: Briefing) -> str:
         f"*{_range(b)} · {_writer_note(b)}*",
         "",
     ]
+    if b.since_last:
+        lines += [f"*{md_escape(b.since_last)}*", ""]
     if b.note:
         lines += [f"*{md_escape(b.note)}.*", ""]
     for takeaway in b.takeaways:
-        lines += [f"{_keycap(takeaway.number)} **{md_escape(takeaway.headline)}**", ""]
+        mark = _md_change(takeaway.change)
+        lines += [
+            f'<a id="takeaway-{takeaway.number}"></a>{_keycap(takeaway.number)} '
+            f"**{md_escape(takeaway.headline)}**{mark}",
+            "",
+        ]
         lines += [" ".join(_md_sentence(s) for s in takeaway.sentences), ""]
         if takeaway.story:
             lines += [f"*{md_escape(_story_line(takeaway.story))}*", ""]
@@ -252,6 +275,11 @@ max-height:50vh;overflow:auto;
 box-shadow:0 4px 16px rgba(0,0,0,.25)}
 .cite-wrap:hover .pop,a.cite:focus+.pop{display:block}
 .story,.note{color:var(--muted);font-size:.85rem;margin:.4rem 0 0}
+.change{font-size:.85rem;margin:.2rem 0 .4rem}.since{font-weight:600;margin:.4rem 0}
+.badge{display:inline-block;padding:0 .45em;border-radius:4px;font-size:.75rem;font-weight:600;
+text-transform:uppercase;letter-spacing:.03em;background:#e8eaed;color:#3c4043}
+.badge.new{background:#d3e3fd;color:#041e49}.badge.developing{background:#fef7e0;color:#5c4300}
+.nav{font-size:.9rem;margin:.2rem 0 .6rem}
 .flagged{text-decoration:underline wavy var(--warn);text-underline-offset:3px}
 .flag{color:var(--warn);font-size:.8rem;font-weight:600}
 ol.sources{padding-left:1.4rem}ol.sources li{margin:.6rem 0}
@@ -309,7 +337,28 @@ def _html_source(s: Source) -> str:
     )
 
 
-def to_html(b: Briefing) -> str:
+def _html_change(change: dict[str, Any] | None) -> str:
+    if not change:
+        return ""
+    status = change["status"]
+    text = f'<span class="badge {status}">{status}</span>'
+    if change.get("fresh"):
+        links = "".join(f'<a href="#src-{n}">[{n}]</a>' for n in change["fresh"])
+        text += f" new since last week: {links}"
+    previous = change.get("previous")
+    if previous:
+        title = html.escape(previous["headline"])
+        page = previous.get("page")
+        target = f"{html.escape(page, quote=True)}.html#takeaway-{previous['number']}"
+        text += (
+            f' · last week: <a href="{target}">{title}</a>' if page else f" · last week: {title}"
+        )
+    return f'<p class="change">{text}</p>'
+
+
+def to_html(b: Briefing, *, previous: str = "", index: str = "") -> str:
+    """One self-contained page; ``previous`` (last week's briefing on the topic, a page name
+    without extension) and ``index`` (the archive's index page) add navigation links."""
     by_number = {src.number: src for src in b.sources}
     parts = []
     for t in b.takeaways:
@@ -317,10 +366,19 @@ def to_html(b: Briefing) -> str:
         story = _story_line(t.story)
         about = f'<p class="story">{html.escape(story)}</p>' if story else ""
         parts.append(
-            f'<section class="takeaway"><h2><span class="num" aria-label="Takeaway {t.number}">'
-            f"{t.number}</span>"
-            f"{html.escape(t.headline)}</h2><p>{body}</p>{about}</section>"
+            f'<section class="takeaway" id="takeaway-{t.number}"><h2><span class="num" '
+            f'aria-label="Takeaway {t.number}">{t.number}</span>'
+            f"{html.escape(t.headline)}</h2>{_html_change(t.change)}<p>{body}</p>{about}</section>"
         )
+    links = []
+    if index:
+        links.append(f'<a href="{html.escape(index, quote=True)}">All briefings</a>')
+    if previous:
+        links.append(
+            f'<a rel="prev" href="{html.escape(previous, quote=True)}.html">← Last week</a>'
+        )
+    nav = f'<nav class="nav">{" · ".join(links)}</nav>' if links else ""
+    since = f'<p class="since">{html.escape(b.since_last)}</p>' if b.since_last else ""
     sources = "".join(_html_source(s) for s in b.sources)
     title = f"Food for thought: {b.topic}"
     note = f'<p class="note">{html.escape(b.note)}.</p>' if b.note else ""
@@ -331,9 +389,9 @@ def to_html(b: Briefing) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title><style>{CSS}</style></head>
 <body><main>
-<h1>{html.escape(title)}</h1>
+{nav}<h1>{html.escape(title)}</h1>
 <p class="meta">{html.escape(_range(b))} · {html.escape(_writer_note(b))}</p>
-{note}{"".join(parts)}
+{since}{note}{"".join(parts)}
 <h2>Sources</h2><ol class="sources">{sources}</ol>
 <h2>Citation report</h2><p class="report">{html.escape(_report_line(b))}</p>
 {relevance}</main></body></html>

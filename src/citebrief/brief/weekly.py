@@ -1,15 +1,19 @@
 """The weekly briefings: one per topic of a topics file, for the 7 days ending on a day, each
-written as Markdown, HTML and JSON (``<ISO week>-<topic>.{md,html,json}``)."""
+written as Markdown, HTML and JSON (``<ISO week>-<topic>.{md,html,json}``) and compared with
+the newest earlier briefing on the same topic in the folder (``changes``)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
-from citebrief.brief.render import render
+from citebrief.brief import changes
+from citebrief.brief.render import to_html, to_json, to_markdown
 from citebrief.errors import CitebriefError, ConfigError
 from citebrief.files import write_atomically
 from citebrief.models import Briefing, Window
@@ -45,42 +49,79 @@ def week_ending(day: date) -> Window:
     return Window(day - timedelta(days=6), day)
 
 
-@dataclass(frozen=True, slots=True)
+def week_of(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def page_of(day: date, topic: str) -> str:
+    """The file name (without extension) of a topic's briefing for the week of ``day``."""
+    return f"{week_of(day)}-{slug(topic)}"
+
+
+@dataclass(slots=True)
 class TopicResult:
     topic: str
     ok: bool
     message: str
     files: list[Path]
+    briefing: Briefing | None = None
+    page: str = ""  # "<ISO week>-<topic>"
+    week: str = ""
+
+
+def previous_briefing(folder: Path, topic: str, before: str) -> tuple[str, dict[str, Any]] | None:
+    """The newest briefing on ``topic`` in ``folder`` from a week before ``before`` (a page
+    name), as (page name, JSON); None when there is none that can be read."""
+    found = sorted(p for p in folder.glob(f"*-W*-{slug(topic)}.json") if p.stem[:8] < before[:8])
+    for path in reversed(found):
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("topic") == topic:
+            return path.stem, data
+    return None
 
 
 def write_weekly(
     topics: list[str],
     as_of: date,
     folder: Path,
-    brief: Callable[[str, Window], Briefing],
+    brief: Callable[[str, Window, str | None], Briefing],
 ) -> list[TopicResult]:
-    """Brief each topic for the week ending ``as_of`` (``brief(topic, window)``) and write the
-    three formats into ``folder``; a topic that fails becomes a result with its reason."""
+    """Brief each topic for the week ending ``as_of`` (``brief(topic, window, fresh_since)``),
+    mark what changed since its previous briefing, and write the three formats into
+    ``folder``; a topic that fails becomes a result with its reason."""
     window = week_ending(as_of)
-    year, week, _ = as_of.isocalendar()
     folder.mkdir(parents=True, exist_ok=True)
     results = []
     for topic in topics:
+        page = page_of(as_of, topic)
+        previous = previous_briefing(folder, topic, page)
+        since = str((previous[1].get("window") or {}).get("end") or "") if previous else ""
         try:
-            briefing = brief(topic, window)
+            briefing = brief(topic, window, since or None)
         except CitebriefError as exc:
-            results.append(TopicResult(topic, False, exc.one_line(), []))
+            results.append(TopicResult(topic, False, exc.one_line(), [], page=page))
             continue
-        base = folder / f"{year}-W{week:02d}-{slug(topic)}"
+        last = previous[0] if previous else ""
+        changes.mark(briefing, previous[1] if previous else None, last[:8], last or None)
         files = []
-        for fmt in FORMATS:
-            target = base.with_suffix(f".{fmt}")
-            write_atomically(target, render(briefing, fmt))
+        for fmt, text in (
+            ("md", to_markdown(briefing)),
+            ("html", to_html(briefing, previous=last)),
+            ("json", to_json(briefing)),
+        ):
+            target = folder / f"{page}.{fmt}"
+            write_atomically(target, text)
             files.append(target)
         r = briefing.report
         message = (
             f"{len(briefing.takeaways)} takeaways, {len(briefing.sources)} sources, "
             f"{r.supported}/{r.sentences} sentences supported, {r.flagged} flagged"
         )
-        results.append(TopicResult(topic, True, message, files))
+        if previous:
+            message += f"; {briefing.since_last.removeprefix('Since last week: ')} since {last[:8]}"
+        results.append(TopicResult(topic, True, message, files, briefing, page, week_of(as_of)))
     return results

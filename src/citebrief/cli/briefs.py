@@ -19,6 +19,7 @@ from citebrief.cli.app import (
     cli,
     err,
     out,
+    plain,
     verifier_name,
 )
 from citebrief.dates import parse_day
@@ -71,8 +72,20 @@ def weekly(
     out_dir: Annotated[Path | None, typer.Option(help="Folder for the briefings.")] = None,
     writer: Annotated[str | None, typer.Option(help="openai or extractive.")] = None,
     verifier: VerifierOption = None,
+    publish: Annotated[
+        Path | None,
+        typer.Option(
+            help="Keep a static archive with a feed here (default: CITEBRIEF_PUBLISH_DIR)."
+        ),
+    ] = None,
+    email: Annotated[bool, typer.Option(help="Email each briefing (CITEBRIEF_SMTP_*).")] = False,
+    resend: Annotated[bool, typer.Option(help="Email again those who already had it.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option(help="Write and send nothing: show the plan, tokens and recipients.")
+    ] = False,
 ) -> None:
-    """One briefing per topic for the last 7 days: briefings/<ISO week>-<topic>.{md,html,json}."""
+    """One briefing per topic for the last 7 days: briefings/<ISO week>-<topic>.{md,html,json},
+    marked against last week's; then published and emailed if asked."""
     with open_workspace(load_settings(), verifier=verifier_name(verifier)) as ws:
         if as_of == "today":
             day = datetime.now(UTC).date()
@@ -80,12 +93,49 @@ def weekly(
             day = ws.latest_day()
         else:
             day = parse_day(as_of)
-        results = ws.weekly(day, topics_file=topics, writer=writer, out_dir=out_dir)
-    for result in results:
-        where = f" -> {result.files[0]}" if result.files else ""
-        out.print(
-            f"{'ok' if result.ok else 'failed':>6}  {result.topic}: {result.message}{where}",
-            highlight=False,
-            markup=False,
+        run = ws.weekly(
+            day,
+            topics_file=topics,
+            writer=writer,
+            out_dir=out_dir,
+            publish_dir=publish,
+            email=email,
+            resend=resend,
+            dry_run=dry_run,
         )
-    raise typer.Exit(EXIT_OK if all(r.ok for r in results) else EXIT_SOME_FAILED)
+
+    def say(text: str) -> None:
+        out.print(plain(text), highlight=False)
+
+    for plan in run.plans:
+        if plan.refused:
+            say(f"{'plan':>6}  {plan.topic}: would be refused: {plan.refused}")
+        else:
+            tokens = f", about {plan.prompt:,} prompt + {plan.completion:,} completion tokens"
+            say(
+                f"{'plan':>6}  {plan.topic}: {plan.stories} stories"
+                + (tokens if plan.tokens else "")
+            )
+    if run.plans:
+        total = sum(p.tokens for p in run.plans)
+        if total:
+            say(f"{'plan':>6}  about {total:,} tokens in all")
+    for result in run.topics:
+        where = f" -> {result.files[0]}" if result.files else ""
+        say(f"{'ok' if result.ok else 'failed':>6}  {result.topic}: {result.message}{where}")
+    if run.published:
+        pages, folder = len(run.published) - 2, run.published[-1].parent
+        say(f"{'ok':>6}  archive: {pages} pages, index and feed in {folder}")
+    for delivery in run.deliveries:
+        item = getattr(delivery, "item", delivery)
+        to = ", ".join(item.recipients)
+        if dry_run:
+            say(f"{'email':>6}  {item.topic}: would send to {to}")
+        elif delivery.reason:
+            sent = f" (sent to {', '.join(delivery.accepted)})" if delivery.accepted else ""
+            say(f"{'failed':>6}  email {item.topic}: {delivery.reason}{sent}")
+        else:
+            say(f"{'sent':>6}  email {item.topic}: to {to}")
+    if run.over_budget:
+        err.print(plain(f"error: {run.over_budget}"), highlight=False)
+    raise typer.Exit(EXIT_OK if run.ok else EXIT_SOME_FAILED)

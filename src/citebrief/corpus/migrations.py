@@ -136,6 +136,17 @@ CREATE TABLE word_vectors (
 );
 """
 
+V4 = """
+CREATE TABLE deliveries (
+    week TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    PRIMARY KEY (week, topic, recipient)
+);
+"""
+
 
 MIGRATIONS = (
     Migration(1, "articles, chunks, keyword index, duplicates, pending vector deletes", _sql(V1)),
@@ -145,6 +156,7 @@ MIGRATIONS = (
         "stories, article and word vectors for grouping and relevance, reprints' outlets",
         _sql(V3),
     ),
+    Migration(4, "the record of briefings sent by email", _sql(V4)),
 )
 LATEST = MIGRATIONS[-1].version
 

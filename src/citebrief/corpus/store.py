@@ -388,6 +388,23 @@ class Corpus:
                 out.setdefault(aid, []).append((site_name, location))
         return out
 
+    def delivered(self, week: str, topic: str) -> dict[str, str]:
+        """Recipient -> message id of the briefing of ``week`` on ``topic`` sent to them."""
+        rows = self.db.execute(
+            "SELECT recipient, message_id FROM deliveries WHERE week = ? AND topic = ?",
+            (week, topic),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def record_delivery(
+        self, week: str, topic: str, recipients: Iterable[str], message_id: str
+    ) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO deliveries VALUES (?, ?, ?, ?, ?)",
+                [(week, topic, r, message_id, now_iso()) for r in recipients],
+            )
+
     def stats(self) -> dict[str, object]:
         one = self.db.execute
         return {
