@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from citebrief.errors import ConfigError
 from citebrief.settings import GROUP_OF, Settings, default_of, load_settings
@@ -36,6 +37,10 @@ SETTINGS: list[tuple[str, str, Any]] = [
     ("embedding_provider", "openai", "openai"),
     ("embedding_model", "text-embedding-3-small", "text-embedding-3-small"),
     ("embed_batch_size", "16", 16),
+    ("embedding_backend", "torch", "torch"),
+    ("embedding_precision", "fp32", "fp32"),
+    ("embed_threads", "1", 1),
+    ("models_dir", "shared-models", Path("shared-models")),
     ("chroma_url", "http://127.0.0.1:8123", "http://127.0.0.1:8123"),
     ("collection", "other_collection", "other_collection"),
     ("dense_k", "20", 20),
@@ -60,6 +65,19 @@ SETTINGS: list[tuple[str, str, Any]] = [
     ("llm_temperature", "0.3", 0.3),
     ("llm_timeout", "5", 5.0),
     ("llm_retries", "1", 1),
+    ("llm_max_tokens", "512", 512),
+    ("publish_dir", "site", Path("site")),
+    ("publish_url", "https://briefs.example/", "https://briefs.example/"),
+    ("smtp_host", "mail.example", "mail.example"),
+    ("smtp_port", "2525", 2525),
+    ("smtp_security", "ssl", "ssl"),
+    ("smtp_user", "briefer", "briefer"),
+    ("smtp_password", "s3cret", SecretStr("s3cret")),
+    ("smtp_ca_file", "ca.pem", Path("ca.pem")),
+    ("smtp_timeout", "5", 5.0),
+    ("email_from", "briefs@example.org", "briefs@example.org"),
+    ("email_to", "a@example.org, b@example.org", "a@example.org, b@example.org"),
+    ("max_tokens_per_run", "20000", 20000),
 ]
 
 
@@ -195,3 +213,18 @@ def test_settings_are_frozen_and_flat_names_round_trip(home: Path) -> None:
     flat = settings.flat()
     assert set(flat) == {"home", *GROUP_OF}
     assert load_settings(**flat) == settings
+
+
+@pytest.mark.parametrize("kind", ["missing", "folder"])
+def test_a_config_file_that_is_not_there_is_a_config_error(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    named = tmp_path / ("typo.toml" if kind == "missing" else "a-folder")
+    if kind == "folder":
+        named.mkdir()
+    monkeypatch.setenv("CITEBRIEF_CONFIG", str(named))
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert f"CITEBRIEF_CONFIG names {named}" in caught.value.message
+    assert caught.value.exit_code == 2
+    assert caught.value.hint is not None

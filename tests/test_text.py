@@ -5,12 +5,16 @@ from __future__ import annotations
 import pytest
 
 from citebrief.text import (
+    QueryParts,
     article_day,
     content_words,
     numbers,
+    plural,
+    query_parts,
     sentence_spans,
     sentences,
     stem,
+    with_borrowed,
     words,
 )
 
@@ -148,3 +152,45 @@ def test_numbers_ignore_thousands_separators() -> None:
 )
 def test_article_day_is_published_else_fetched(published: str, fetched: str, day: str) -> None:
     assert article_day(published, fetched) == day
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [(0, "0 turns"), (1, "1 turn"), (2, "2 turns"), (1234, "1,234 turns")],
+)
+def test_plural_agrees_with_the_count(count: int, expected: str) -> None:
+    assert plural(count, "turn") == expected
+
+
+def test_plural_takes_an_irregular_form() -> None:
+    assert plural(1, "story", "stories") == "1 story"
+    assert plural(3, "story", "stories") == "3 stories"
+
+
+@pytest.mark.parametrize(
+    ("query", "own", "borrowed", "circumstance"),
+    [
+        ("HBM export controls", "HBM export controls", "", ""),
+        (
+            "What did Beijing do in response to the HBM rule?",
+            "What did Beijing do",
+            "",
+            "the HBM rule",
+        ),
+        ("How did memory stocks react to the rule?", "How did memory stocks", "", "the rule"),
+        ("What did SpaceX say about it? (NASA lunar landers)", "What did SpaceX say about it?",
+         "NASA lunar landers", ""),
+        ("In response to the rule, what did Beijing do?",
+         "In response to the rule, what did Beijing do?", "", ""),  # nothing asked before it
+        ("Nvidia (NVDA) sales in China", "Nvidia (NVDA) sales in China", "", ""),
+    ],
+)  # fmt: skip
+def test_query_parts(query: str, own: str, borrowed: str, circumstance: str) -> None:
+    assert query_parts(query) == QueryParts(own, borrowed, circumstance)
+
+
+def test_with_borrowed_writes_what_query_parts_reads() -> None:
+    query = with_borrowed("What did Huawei say about it?", "HBM rule")
+    assert query == "What did Huawei say about it? (HBM rule)"
+    assert query_parts(query).asked == "What did Huawei say about it? HBM rule"
+    assert with_borrowed("Who makes HBM?", "") == "Who makes HBM?"

@@ -247,12 +247,15 @@ class BriefingRequest:
 
 @dataclass(frozen=True, slots=True)
 class AnswerRequest:
-    """Answer ``question`` in a few cited sentences from the passages."""
+    """Answer ``question`` in a few cited sentences from the passages (``story_of``: the
+    story of each passage's article, by article id, for a writer that spreads its sentences
+    over the stories)."""
 
     question: str
     window: Window
     passages: list[Passage]
     today: str = ""
+    story_of: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -452,7 +455,7 @@ class Turn:
     question: str
     query: str  # the standalone query used for retrieval
     answer: Briefing | None  # None: no support in the corpus
-    note: str = ""  # why there is no answer
+    note: str = ""  # why there is no answer; or what to know about it ("the same answer as ...")
 
 
 @dataclass(slots=True)

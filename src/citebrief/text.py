@@ -1,11 +1,13 @@
-"""Text rules that every stage shares (pure): words, stopwords, content words, sentences, and
-the day of an article. One home for each, so that the writer, the verifier, the keyword index
-and duplicate detection cut text the same way.
+"""Text rules that every stage shares (pure): words, stopwords, content words, sentences, the
+day of an article, and a count with its noun ("1 passage", "2 passages"). One home for each, so
+that the writer, the verifier, the keyword index and duplicate detection cut text the same way,
+and every message counts the same way.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # --- words ----------------------------------------------------------------------------------------
 # A word is a run of letters, digits and underscores (Unicode-aware), as SQLite's unicode61
@@ -66,6 +68,13 @@ def numbers(text: str) -> set[str]:
     return {n.rstrip(".,").replace(",", "") for n in NUMBER.findall(text)}
 
 
+def plural(count: int, singular: str, plural_form: str = "") -> str:
+    """A count with its noun in the right number: "1 turn", "2 turns", "0 stories" (with
+    ``plural_form`` for a noun that does not just take an s)."""
+    noun = singular if count == 1 else plural_form or f"{singular}s"
+    return f"{count:,} {noun}"
+
+
 # A name: capitalised words in a row ("Nancy Pelosi", "Wire Asia Service"); a sentence's first
 # word is a name only when it is not a common word
 _NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
@@ -88,6 +97,55 @@ def names(text: str) -> set[str]:
         if len(name) > 2:
             found.add(name)
     return found
+
+
+# --- queries ------------------------------------------------------------------------------------
+# A relation a question asks about, and what it relates to: "in response to the HBM rule",
+# "react to the rule", "in the wake of the talks": the words after it are the circumstance
+_RELATION = re.compile(
+    r"\b(?:(?:in|as an?)\s+(?:direct\s+)?(?:response|reaction|reply|answer|retaliation)"
+    r"\s+(?:to|for)|(?:respond(?:s|ed)?|react(?:s|ed)?|repl(?:y|ies|ied)|retaliat(?:e|es|ed))"
+    r"\s+(?:to|for|against)|in\s+the\s+wake\s+of)\s+",
+    re.I,
+)
+_BORROWED = re.compile(r"\s+\(([^()]*)\)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class QueryParts:
+    """A query's parts. ``own``: what it asks about, in its own words; ``borrowed``: the words
+    a follow-up took from the conversation (what "it" stands for: part of what it asks about);
+    ``circumstance``: what a relation in it points to ("the HBM rule" of "What did Beijing do
+    in response to the HBM rule?"): the answer may not name it."""
+
+    own: str
+    borrowed: str = ""
+    circumstance: str = ""
+
+    @property
+    def asked(self) -> str:
+        """What every story drawn on must be about: the own and the borrowed words."""
+        return f"{self.own} {self.borrowed}".strip()
+
+
+def with_borrowed(question: str, borrowed: str) -> str:
+    """A follow-up made standalone: "What did Huawei say about it? (HBM rule)"."""
+    return f"{question} ({borrowed})" if borrowed else question
+
+
+def query_parts(query: str) -> QueryParts:
+    """The parts of a query (``with_borrowed`` writes the borrowed ones)."""
+    own, borrowed = query, ""
+    match = _BORROWED.search(query)
+    if match:
+        own, borrowed = query[: match.start()], match.group(1).strip()
+    relation = _RELATION.search(own)
+    if relation is None:
+        return QueryParts(own.strip(), borrowed)
+    before, after = own[: relation.start()], own[relation.end() :]
+    if not content_words(before):  # "In response to the rule, what ...?": nothing before
+        return QueryParts(own.strip(), borrowed)
+    return QueryParts(before.strip(), borrowed, after.strip(" ?.!"))
 
 
 # --- sentences --------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from citebrief.corpus import manage, salvage
 from citebrief.corpus.embeddings import make_embeddings
 from citebrief.corpus.store import Corpus
 from citebrief.corpus.sync import sync_vectors
-from citebrief.corpus.vectors import VectorIndex, chroma_client, open_index
+from citebrief.corpus.vectors import VectorIndex, built_by, chroma_client, open_index
 from citebrief.deliver import archive, mail
 from citebrief.errors import CitebriefError, ConfigError, UsageError
 from citebrief.files import exclusive
@@ -161,7 +161,11 @@ class Workspace:
             index = self.settings.index
             try:
                 fresh = VectorIndex.recreate(
-                    chroma_client(self.settings), index.collection, self.embeddings, index.model_key
+                    chroma_client(self.settings),
+                    index.collection,
+                    self.embeddings,
+                    index.model_key,
+                    built_by(self.settings),
                 )
             except Exception as exc:
                 if not type(exc).__module__.startswith("chromadb") or index.chroma_url:
@@ -169,7 +173,11 @@ class Workspace:
                 # the embedded store is damaged: set it aside and start a new one
                 set_aside_vectors(self.settings)
                 fresh = VectorIndex.recreate(
-                    chroma_client(self.settings), index.collection, self.embeddings, index.model_key
+                    chroma_client(self.settings),
+                    index.collection,
+                    self.embeddings,
+                    index.model_key,
+                    built_by(self.settings),
                 )
             self.__dict__["index"] = fresh
             return fresh

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 
@@ -68,3 +69,13 @@ def test_html_is_one_file_with_linked_citations(sample: Workspace) -> None:
     assert '<link rel="stylesheet"' not in page
     for number in re.findall(r'href="#src-(\d+)"', page):
         assert f'id="src-{number}"' in page
+
+
+def test_html_is_the_same_on_every_render_of_the_same_briefing(sample: Workspace) -> None:
+    briefing = _brief(sample)
+    page = to_html(briefing)
+    assert to_html(copy.deepcopy(briefing)) == page  # no id() or other per-object values
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # still unique in the page
+    for target in re.findall(r'aria-describedby="([^"]+)"', page):
+        assert f'id="{target}"' in page

@@ -40,6 +40,12 @@ def test_ingest_sample_corpus_then_manage_it(tmp_path: Path) -> None:
 
     listing = run(home, "corpus", "list").stdout
     first_id = listing.splitlines()[1].split()[0]
+    short = run(home, "corpus", "list", "--limit", "3")
+    assert len(short.stdout.strip().splitlines()) == 1 + 3  # a header and three articles
+    assert short.stderr.strip() == "3 of 25 (use --limit/--all)"
+    every = run(home, "corpus", "list", "--all")
+    assert len(every.stdout.strip().splitlines()) == 1 + 25
+    assert every.stderr.strip() == ""
     shown = run(home, "corpus", "show", first_id[:6])
     assert shown.returncode == 0
     assert f"id: {first_id}" in shown.stdout
@@ -66,7 +72,7 @@ def test_ingest_sample_corpus_then_manage_it(tmp_path: Path) -> None:
         OPENAI_API_KEY="x",
     )
     assert mismatch.returncode == 2
-    assert "built with 'local:sentence-transformers/all-MiniLM-L6-v2'" in mismatch.stderr
+    assert "built with 'local:sentence-transformers/all-MiniLM-L6-v2:int8'" in mismatch.stderr
     assert "citebrief corpus reindex" in mismatch.stderr
 
     reindexed = run(home, "corpus", "reindex")
@@ -88,6 +94,7 @@ def test_ingest_sample_corpus_then_manage_it(tmp_path: Path) -> None:
         (["chat", "--from", "2026-11-20", "--to", "2026-11-10"], {}, "is after --to"),
         (["brief", "x", "--since", "7d", "--to", "2026-11-10"], {}, "cannot be combined"),
         (["brief", "x", "--from", "11/20/2026"], {}, "cannot read the date"),
+        (["corpus", "stats"], {"CITEBRIEF_CONFIG": "typo.toml"}, "CITEBRIEF_CONFIG names typo"),
     ],
 )
 def test_usage_and_configuration_errors_exit_2(

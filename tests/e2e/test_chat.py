@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import json
 import os
 import re
@@ -63,6 +64,8 @@ QUESTION = "What did Beijing say about the HBM rule?"
 FOLLOW_UP = "and what did Huawei say about it?"
 REWRITE = "What did Huawei say about the US HBM export rule?"
 NO_SUPPORT_QUESTION = "What is the price of bananas in Peru?"
+RESPONSE_QUESTION = "What did Beijing do in response to the HBM rule?"
+THIRD = "And what did SK Hynix say about it?"
 
 # generous: the machine is shared, and the embedding model loads on the first question
 STARTUP = 120.0
@@ -672,6 +675,12 @@ def asked(cli_home: Path) -> Iterator[dict[str, Background]]:
             *("ask", QUESTION, "--json", "--since", "2026-11-01", "--writer", "extractive"),
         ),
         "none": start(folder, "ask-none", env, "ask", NO_SUPPORT_QUESTION),
+        "response": start(
+            folder,
+            "ask-response",
+            env,
+            *("ask", RESPONSE_QUESTION, "--json", "--since", "all", "--writer", "extractive"),
+        ),
     }
     try:
         yield jobs
@@ -995,3 +1004,49 @@ def test_ask_without_support_says_so_and_exits_1(asked: dict[str, Background]) -
     assert "no support" in out
     assert "[1]" not in out
     assert "Sources:" not in out
+
+
+# --- three turns, after the sessions above (the chat history is shared) ---------------------------
+@pytest.fixture(scope="module")
+def session_three(cli_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Session:
+    """Three turns: a question, a follow-up about another speaker, and one more."""
+    saved = tmp_path_factory.mktemp("saved") / "three.md"
+    term = Terminal(cli_home, "--since", "2026-11-01", "--writer", "extractive")
+    screens: dict[str, str] = {}
+    try:
+        term.prompt(STARTUP)
+        for step, line in (("1", QUESTION), ("2", "What did Huawei say about it?"), ("3", THIRD)):
+            screens[step] = term.say(line, ANSWER)
+        screens["save"] = term.say(f"/save {saved}")
+        term.child.sendline("/quit")
+        status, signal, _ = term.leave()
+    finally:
+        term.close()
+    return Session(screens, term.transcript.getvalue(), status, signal, saved)
+
+
+@pytest.mark.slow
+def test_chat_three_turns_each_about_their_own_subject(session_three: Session) -> None:
+    answers = [session_three.screens[step] for step in ("1", "2", "3")]
+    for output in answers:
+        assert_cited(output)
+    texts = [split_answer(output)[0] for output in answers]
+    assert "Huawei" in texts[1]
+    assert "SK Hynix" in texts[2]  # the third turn is about its own subject, not Huawei's
+    for before, after in itertools.pairwise(texts):
+        assert before != after or after.startswith("Note: the same answer")
+    assert session_three.screens["save"].strip() == f"saved 3 turns to {session_three.saved}"
+    assert "Traceback" not in session_three.transcript
+
+
+@pytest.mark.slow
+def test_ask_about_beijings_response_cites_the_vouchers_explainer(
+    asked: dict[str, Background],
+) -> None:
+    """The explainer of the vouchers and quota is Beijing's response, though it never names
+    the HBM rule: the answer draws on it."""
+    code, out, err = asked["response"].wait(timeout=ANSWER)
+    assert code == 0, out + err
+    data = json.loads(out)
+    urls = [s["url"] for s in data["answer"]["sources"]]
+    assert any("compute-vouchers-domestic-chip-quota" in url for url in urls), urls

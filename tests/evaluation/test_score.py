@@ -5,6 +5,9 @@ quote fidelity), a verifier against human labels, and the ``eval citations`` and
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -103,32 +106,59 @@ def test_an_unanswered_question_counts_as_not_answered_and_not_in_alce() -> None
     assert (total.citation_recall, total.answered, total.responses) == (0.5, 0.5, 1)
 
 
+LONG = (
+    "Zebras migrated across Antarctica in 1802, according to a report that nobody has ever "
+    "seen, cited here at such length that at 80 columns it used to wrap over many lines."
+)
+
+
 def test_eval_citations_on_saved_briefing_and_answer(tmp_path: Path) -> None:
     saved = tmp_path / "briefing.json"
-    saved.write_text(json.dumps(briefing()), encoding="utf-8")
+    data = briefing()
+    data["takeaways"][0]["sentences"][2]["text"] = LONG
+    saved.write_text(json.dumps(data), encoding="utf-8")
     answer = tmp_path / "answer.json"
     answer.write_text(
         json.dumps({"question": "Why?", "query": "Why?", "answered": False, "answer": None}),
         encoding="utf-8",
     )
-    result = run(
-        tmp_path / "home",
-        "eval",
-        "citations",
-        str(saved),
-        str(answer),
-        "--verifier",
-        "lexical",
-        "--report",
-        str(tmp_path / "report"),
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CITEBRIEF_"))}
+    env.update(CITEBRIEF_HOME=str(tmp_path / "home"), COLUMNS="80")  # a narrow terminal
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "citebrief",
+            "eval",
+            "citations",
+            str(saved),
+            str(answer),
+            "--verifier",
+            "lexical",
+            "--report",
+            str(tmp_path / "report"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert "Zebras migrated across Antarctica" in result.stdout
-    assert "(not answered)" in result.stdout
-    assert "citation recall (ALCE)" in result.stdout
-    assert "50.0%" in result.stdout
+    shown = result.stdout
+    assert "(not answered)" in shown
+    assert "50.0%" in shown
+    # the totals first, then one line per sentence, its claim cut short
+    assert shown.index("citation recall (ALCE)") < shown.index(ALPHA[:20])
+    table = shown[shown.index("sentences") : shown.index("(claims cut short")]
+    assert all(len(line) <= 80 for line in table.splitlines()), shown
+    assert "unsupported" in table  # the short columns are not squeezed
+    assert len([line for line in shown.splitlines() if "Zebras migrated" in line]) == 1
+    assert LONG not in " ".join(shown.split())
+    assert f"every claim in full in {tmp_path / 'report' / 'citations.md'}" in shown
     report = (tmp_path / "report" / "citations.md").read_text(encoding="utf-8")
     assert "| citation precision (ALCE) | 50.0% |" in report
+    assert LONG in report
     assert (tmp_path / "report" / "citations.png").read_bytes().startswith(b"\x89PNG")
 
 
@@ -155,7 +185,7 @@ def test_eval_verifier_reads_both_formats(tmp_path: Path) -> None:
     assert "1.000" in result.stdout  # lexical gets these four right
     limited = run(tmp_path / "home", "eval", "verifier", str(data), "--verifier", "lexical",
                   "--limit", "1")  # fmt: skip
-    assert "1 claims" in limited.stdout
+    assert "(1 claim: " in limited.stdout
 
 
 def test_verifier_timing_leaves_the_first_call_out() -> None:

@@ -66,6 +66,24 @@ def test_a_suite_naming_a_missing_file_is_a_config_error(
     assert result.stderr.count("\n") == 1  # one line, no traceback
 
 
+def test_compared_sets_each_metric_beside_its_baseline() -> None:
+    rows = evaluate.compared(
+        {"recall": 0.80, "precision": 0.95, "fresh": 0.5},
+        {"recall": 0.90, "precision": 0.96, "gone": 0.7},
+        epsilon=0.02,
+    )
+    by_name = {r.metric: r for r in rows}
+    assert [r.metric for r in rows] == ["recall", "precision", "fresh", "gone"]
+    assert by_name["recall"].failed
+    assert by_name["recall"].difference == pytest.approx(-0.10)
+    assert not by_name["precision"].failed  # within epsilon
+    assert (by_name["fresh"].baseline, by_name["fresh"].failed) == (None, False)
+    assert (by_name["gone"].current, by_name["gone"].failed) == (None, True)
+    assert [r.metric for r in evaluate.compare({"recall": 0.8}, {"recall": 0.9}, 0.02)] == [
+        "recall"
+    ]
+
+
 # --- a tiny suite, end to end ------------------------------------------------------------------
 PAGES = [
     "wire-asia-service-2026-11-19-nvidia-q3-china-revenue.html",
@@ -121,14 +139,19 @@ def test_tiny_suite_scores_and_accepts_a_baseline(
     assert result.metrics["quote_fidelity"] == 1.0
     assert result.metrics["validity"] == 1.0
     assert list(result.retrieval) == ["q1"]  # only questions with a known passage
+    elsewhere = suite.path.parent / "elsewhere"
     with pytest.raises(UsageError, match="no baseline"):
-        evaluate.gate(suite, result, accept=False)
-    evaluate.gate(suite, result, accept=True)
+        evaluate.gate(suite, result, accept=False, results_dir=elsewhere)
+    assert evaluate.gate(suite, result, accept=True) == suite.results_dir / "tiny.md"
     assert evaluate.read_baseline(suite) == result.metrics
-    assert evaluate.gate(suite, result, accept=False) == []  # passes against its own baseline
     report = (suite.results_dir / "tiny.md").read_text(encoding="utf-8")
     assert "citebrief eval run" in report
-    assert json.loads((suite.results_dir / "tiny.json").read_text())["regressions"] == []
+
+    shutil.rmtree(suite.results_dir)
+    written = evaluate.gate(suite, result, accept=False, results_dir=elsewhere)  # it passes
+    assert written == elsewhere / "tiny.md"
+    assert json.loads((elsewhere / "tiny.json").read_text())["regressions"] == []
+    assert not suite.results_dir.exists()  # an ordinary run leaves the tracked results alone
 
 
 def test_tiny_suite_fails_on_an_injected_drop_and_accept_rewrites(
@@ -140,15 +163,30 @@ def test_tiny_suite_fails_on_an_injected_drop_and_accept_rewrites(
     baseline["metrics"]["coverage"] = result.metrics["coverage"] + 0.05  # the run "dropped"
     baseline["metrics"]["validity"] = result.metrics["validity"] + 0.005  # within epsilon
     suite.baseline_path.write_text(json.dumps(baseline))
+    elsewhere = suite.path.parent / "elsewhere"
     with pytest.raises(RegressionError, match=r"regressed by more than 0.01: coverage"):
-        evaluate.gate(suite, result, accept=False)
-    written = json.loads((suite.results_dir / "tiny.json").read_text())
+        evaluate.gate(suite, result, accept=False, results_dir=elsewhere)
+    written = json.loads((elsewhere / "tiny.json").read_text())
     assert [r["metric"] for r in written["regressions"]] == ["coverage"]
 
-    result_cli = run(suite.path.parent / "home", "eval", "run", str(suite.path))
+    tracked = {p.name: p.read_bytes() for p in suite.results_dir.iterdir()}
+    home = suite.path.parent / "home"
+    result_cli = run(home, "eval", "run", str(suite.path))
     assert result_cli.returncode == 1, result_cli.stderr
     assert "error: suite tiny regressed by more than 0.01: coverage" in result_cli.stderr
     assert "--accept" in result_cli.stderr
+    # the table: value, baseline and difference of each metric, the failing one marked
+    header = next(line for line in result_cli.stdout.splitlines() if "baseline" in line)
+    assert header.split() == ["metric", "value", "baseline", "difference", "gate"]
+    rows = {line.split("  ")[0].strip(): line for line in result_cli.stdout.splitlines()}
+    assert "FAIL" in rows["coverage"]
+    assert "-5.0 pts" in rows["coverage"]
+    assert "FAIL" not in rows["validity"]  # 0.5 pts down, within epsilon
+    assert "-0.5 pts" in rows["validity"]
+    assert sum("FAIL" in line for line in result_cli.stdout.splitlines()) == 1
+    # the results went under CITEBRIEF_HOME; the tracked ones beside the suite are untouched
+    assert json.loads((home / "evals" / "tiny.json").read_text())["regressions"]
+    assert {p.name: p.read_bytes() for p in suite.results_dir.iterdir()} == tracked
 
     evaluate.gate(suite, result, accept=True)
     assert evaluate.read_baseline(suite) == result.metrics

@@ -96,7 +96,7 @@ def test_require_evidence_accepts_enough_passages_and_articles() -> None:
 def test_require_evidence_refuses_too_few_articles_with_a_hint() -> None:
     passages = [passage("S1", "a"), passage("S2", "a"), passage("S3", "a")]
     window = Window(date(2026, 11, 9), date(2026, 11, 15))
-    with pytest.raises(ThinEvidenceError, match="3 relevant passages from 1 articles") as caught:
+    with pytest.raises(ThinEvidenceError, match="3 relevant passages from 1 article,") as caught:
         rank.require_evidence("chips", window, passages, min_passages=3, min_articles=2)
     assert "2026-11-09 to 2026-11-15" in caught.value.message
     assert caught.value.hint is not None

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from citebrief.models import Story, Window
-from citebrief.stories.relevance import Finding, Scored, Signals
-from citebrief.stories.select import choose, refusal, stories_note
+from citebrief.stories.relevance import Finding, KeyTerm, Scored, Signals, signals
+from citebrief.stories.select import choose, for_answer, refusal, stories_note
+from citebrief.text import stem
 
 WEEK = Window(date(2026, 11, 16), date(2026, 11, 22))
 SIGNALS = Signals(0.5, 1.0, 1.0, 1.0, ())
@@ -72,3 +74,27 @@ def test_a_refusal_without_missing_terms_names_the_closest_story() -> None:
     message, hint = refusal(finding(scored("x", 0.3, on=False)))
     assert "the closest story, 'Title of x', is not about it" in message
     assert "rephrase" in hint
+
+
+def test_an_answer_draws_first_on_stories_headlined_with_what_is_asked() -> None:
+    headlined = Scored(
+        scored("vouchers", 0.975).story, replace(SIGNALS, headline=True), 0.975, True
+    )
+    found = finding(scored("talks", 0.976), scored("market", 0.977), headlined, scored("x", 0.9))
+    assert [s.story.id for s in for_answer(found, 2)] == ["vouchers", "market"]
+    assert [s.story.id for s in for_answer(found, 4)][-1] == "x"
+    off = Scored(scored("off", 0.99).story, replace(SIGNALS, headline=True), 0.99, False)
+    assert "off" not in [s.story.id for s in for_answer(finding(off, *found.scored), 5)]
+
+
+def test_headline_means_every_key_term_in_a_title_as_written() -> None:
+    terms = [KeyTerm(w, stem(w), weight) for w, weight in (("beijing", 2.0), ("rule", 1.0))]
+    variants = {"beijing": {"china"}, "rule": set()}
+    stems = {stem("beijing"), stem("rule")}
+    both = signals(terms, 0.4, stems, [], ["beijing", "rule", "vows"], variants)
+    assert both.headline
+    one = signals(terms, 0.4, stems, [], ["beijing", "vows"], variants)
+    assert not one.headline
+    variant = signals(terms, 0.4, stems, [], ["china", "rule"], variants)
+    assert variant.title == 1.0  # a variant counts for the fitted title feature ...
+    assert not variant.headline  # ... not for the headline

@@ -43,7 +43,7 @@ from citebrief.stories.find import find_stories
 from citebrief.stories.rank import require_evidence
 from citebrief.stories.relevance import Finding
 from citebrief.stories.retrieve import Evidence, add_articles, prefer_leads, select
-from citebrief.stories.select import choose, refusal, stories_note
+from citebrief.stories.select import choose, for_answer, refusal, stories_note
 
 ANSWER_PASSAGES = 8  # an answer is short: it draws on at most this many passages
 ANSWER_STORIES = 3  # ... from at most this many stories
@@ -134,7 +134,10 @@ def build_answer(
     started = time.perf_counter()
     finding = _found(question, evidence, window)
     # the stories most probably about the question (their weight orders a briefing, not this)
-    articles = {a for s in finding.on_topic[:ANSWER_STORIES] for a in s.story.articles}
+    story_of = {
+        a: s.story.id for s in for_answer(finding, ANSWER_STORIES) for a in s.story.articles
+    }
+    articles = set(story_of)
     assert finding.hits is not None
     add_articles(finding.hits, evidence, articles)
     most = min(evidence.settings.max_passages, ANSWER_PASSAGES)
@@ -143,7 +146,7 @@ def build_answer(
     require_evidence(question, window, passages, min_passages=1, min_articles=1)
     timings = {"retrieval": time.perf_counter() - started}
     started = time.perf_counter()
-    request = AnswerRequest(question, window, passages, today=_today())
+    request = AnswerRequest(question, window, passages, today=_today(), story_of=story_of)
     writer = desk.writer
     if on_token is not None and isinstance(writer, StreamingWriter):
         draft = writer.stream_answer(request, on_token)

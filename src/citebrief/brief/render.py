@@ -12,6 +12,7 @@ from typing import Any
 from citebrief.brief.citations import markers
 from citebrief.errors import UsageError
 from citebrief.models import Briefing, Quote, Sentence, Source, Turn
+from citebrief.text import plural
 
 NO_SUPPORT = "The corpus has no support for an answer to this question"
 
@@ -40,7 +41,7 @@ def _writer_note(b: Briefing) -> str:
     if b.writer == "extractive":
         return "Written by the offline extractive writer: every sentence is quoted from its source."
     tokens = b.usage.get("total_tokens")
-    used = f", {tokens:,} tokens" if tokens else ""
+    used = f", {plural(tokens, 'token')}" if tokens else ""
     return (
         f"Written by {b.model} ({b.writer} writer{used}); every sentence checked against "
         "its sources."
@@ -50,7 +51,7 @@ def _writer_note(b: Briefing) -> str:
 def _report_line(b: Briefing) -> str:
     r = b.report
     text = (
-        f"{r.sentences} sentences, {r.cited} cited, {r.supported} supported, "
+        f"{plural(r.sentences, 'sentence')}, {r.cited} cited, {r.supported} supported, "
         f"{r.partial} partly supported, {r.flagged} flagged"
     )
     if r.recited:
@@ -58,7 +59,7 @@ def _report_line(b: Briefing) -> str:
     if r.removed:
         text += f", {r.removed} removed (strict)"
     if r.dropped_citations:
-        text += f", {r.dropped_citations} invalid citations dropped"
+        text += f", {plural(r.dropped_citations, 'invalid citation')} dropped"
     return text
 
 
@@ -69,9 +70,10 @@ def _relevance_line(b: Briefing) -> str:
         return ""
     each = ", ".join(f"{s['relevance']:.2f}" for s in stories)
     count = b.report.stories_on_topic
-    found = f"{count} {'story' if count == 1 else 'stories'} on the topic in the window"
+    found = f"{plural(count, 'story', 'stories')} on the topic in the window"
     return (
-        f"Relevance: {len(stories)} of {len(b.takeaways)} takeaways about a story on the topic "
+        f"Relevance: {len(stories)} of {plural(len(b.takeaways), 'takeaway')} about a story on "
+        "the topic "
         f"(relevance {each}); {found}"
     )
 
@@ -215,10 +217,13 @@ def _plain_sentence(s: Sentence) -> str:
 
 def answer_markdown(turn: Turn, with_sources: bool = True) -> str:
     """An answer as text for a terminal (and a saved chat): sentences with [n] markers, then
-    its sources, one per article; or why the corpus cannot answer."""
+    its sources, one per article; or why the corpus cannot answer. A note on the answer ("the
+    same answer as ...") comes first, on a line of its own."""
     if turn.answer is None:
         return f"{NO_SUPPORT} ({turn.note})." if turn.note else f"{NO_SUPPORT}."
     text = " ".join(_plain_sentence(s) for t in turn.answer.takeaways for s in t.sentences)
+    if turn.note:
+        text = f"Note: {turn.note}.\n\n{text}"
     if with_sources and turn.answer.sources:
         text += "\n\n" + sources_markdown(turn.answer)
     return text
@@ -295,7 +300,9 @@ def _html_quote(quote: Quote) -> str:
     return marked(quote, html.escape, lambda t: f"<mark>{t}</mark>").replace("\n", "<br> ")
 
 
-def _html_sentence(s: Sentence, sources: dict[int, Source]) -> str:
+def _html_sentence(s: Sentence, sources: dict[int, Source], place: str) -> str:
+    """A sentence with its [n] links and popovers; ``place`` ("takeaway-sentence") makes the
+    popovers' ids unique in the page and the same on every render."""
     parts = []
     for n in s.citations:
         # what this sentence cites of source n: its passages, with its words marked
@@ -314,8 +321,8 @@ def _html_sentence(s: Sentence, sources: dict[int, Source]) -> str:
         # "Source n" and reads the quote once, as its description
         parts.append(
             f'<span class="cite-wrap"><a class="cite" href="#src-{n}" data-source="{n}" '
-            f'aria-label="Source {n}" aria-describedby="pop-{id(s)}-{n}">[{n}]</a>'
-            f'<span class="pop" role="tooltip" id="pop-{id(s)}-{n}">{pop}</span></span>'
+            f'aria-label="Source {n}" aria-describedby="pop-{place}-{n}">[{n}]</a>'
+            f'<span class="pop" role="tooltip" id="pop-{place}-{n}">{pop}</span></span>'
         )
     cites = "".join(parts)
     text = html.escape(s.text)
@@ -362,7 +369,9 @@ def to_html(b: Briefing, *, previous: str = "", index: str = "") -> str:
     by_number = {src.number: src for src in b.sources}
     parts = []
     for t in b.takeaways:
-        body = " ".join(_html_sentence(s, by_number) for s in t.sentences)
+        body = " ".join(
+            _html_sentence(s, by_number, f"{t.number}-{i}") for i, s in enumerate(t.sentences, 1)
+        )
         story = _story_line(t.story)
         about = f'<p class="story">{html.escape(story)}</p>' if story else ""
         parts.append(

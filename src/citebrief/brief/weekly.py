@@ -17,6 +17,7 @@ from citebrief.brief.render import to_html, to_json, to_markdown
 from citebrief.errors import CitebriefError, ConfigError
 from citebrief.files import write_atomically
 from citebrief.models import Briefing, Window
+from citebrief.text import plural
 
 FORMATS = ("md", "html", "json")
 
@@ -118,8 +119,9 @@ def write_weekly(
             files.append(target)
         r = briefing.report
         message = (
-            f"{len(briefing.takeaways)} takeaways, {len(briefing.sources)} sources, "
-            f"{r.supported}/{r.sentences} sentences supported, {r.flagged} flagged"
+            f"{plural(len(briefing.takeaways), 'takeaway')}, "
+            f"{plural(len(briefing.sources), 'source')}, "
+            f"{r.supported}/{plural(r.sentences, 'sentence')} supported, {r.flagged} flagged"
         )
         if previous:
             message += f"; {briefing.since_last.removeprefix('Since last week: ')} since {last[:8]}"

@@ -30,7 +30,7 @@ from citebrief.models import (
     Writer,
 )
 from citebrief.settings import Settings
-from citebrief.text import content_words, names, sentence_spans
+from citebrief.text import content_words, names, query_parts, sentence_spans
 
 _CONTRAST = re.compile(
     r"\b(but|however|while|although|disputed|criticized|criticised|warned|argued|argues"
@@ -87,18 +87,24 @@ class _Scorer:
     story's other articles corroborate it, whether it is the lead, whether it has details."""
 
     def __init__(self, topic: str, passages: Sequence[Passage]) -> None:
-        # a condensed follow-up reads "question (context from earlier turns)": the question's
-        # own words weigh double
-        own, _, context = topic.partition(" (")
-        self.primary = content_words(own)
-        self.secondary = content_words(context) - self.primary
-        self.weight = max(2 * len(self.primary) + len(self.secondary), 1)
+        # what a question asks in its own words comes first; the words a follow-up borrowed
+        # ("What did Huawei say about it? (HBM rule)") and the circumstance of a relation
+        # ("... in response to the HBM rule") only second: a sentence with all of the context
+        # and none of the question's own words must not beat one that answers it
+        parts = query_parts(topic)
+        self.primary = content_words(parts.own)
+        self.secondary = content_words(f"{parts.borrowed} {parts.circumstance}") - self.primary
         self.vocabulary: dict[str, set[str]] = {}
         for p in passages:
             self.vocabulary.setdefault(p.article_id, set()).update(content_words(p.text))
 
     def topic(self, c: _Candidate) -> float:
-        return (2 * len(c.words & self.primary) + len(c.words & self.secondary)) / self.weight
+        """The share of the question's own words the sentence holds (two thirds) and of its
+        context (a third); without context, the share of the topic's words."""
+        own = len(c.words & self.primary) / max(len(self.primary), 1)
+        if not self.secondary:
+            return own
+        return (2 * own + len(c.words & self.secondary) / len(self.secondary)) / 3
 
     def corroboration(self, c: _Candidate) -> float:
         """The mean share of its words that each other article of the story holds."""
@@ -148,18 +154,29 @@ class ExtractiveWriter:
         return Draft(takeaways=takeaways, writer=self.name, model="extractive")
 
     def write_answer(self, request: AnswerRequest) -> Draft:
-        """One takeaway without a headline: the sentences that best answer the question."""
+        """One takeaway without a headline: the sentences that best answer the question, each
+        from another story (else article) while one is left: the answer's stories each say
+        their part (a story already quoted comes again only when no other one has a sentence)."""
         score = _Scorer(request.question, request.passages)
         ranked = sorted(
             _candidates(request.passages, set()),
             key=lambda c: -(2 * score.topic(c) + score.corroboration(c) + score.detail(c)),
         )
+
+        def source(c: _Candidate) -> str:
+            return request.story_of.get(c.passage.article_id, c.passage.article_id)
+
         chosen: list[_Candidate] = []
-        for c in ranked:
-            if all(_overlap(c.words, o.words) <= 0.6 for o in chosen):
-                chosen.append(c)
-            if len(chosen) == self.per_takeaway:
+        while len(chosen) < self.per_takeaway:
+            quoted = {source(c) for c in chosen}
+            fresh = [
+                c
+                for c in ranked
+                if c not in chosen and all(_overlap(c.words, o.words) <= 0.6 for o in chosen)
+            ]
+            if not fresh:
                 break
+            chosen.append(next((c for c in fresh if source(c) not in quoted), fresh[0]))
         sentences = [_draft(c, attribute=False) for c in chosen]
         return Draft([DraftTakeaway("", sentences)] if sentences else [], self.name, "extractive")
 

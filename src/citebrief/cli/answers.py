@@ -24,14 +24,21 @@ from citebrief.settings import load_settings
 from citebrief.workspace import open_workspace
 
 
-@cli.command()
+@cli.command(short_help="Ask questions in a conversation, with cited answers.")
 def chat(
     since: SinceOption = None,
     start: FromOption = None,
     end: ToOption = None,
     writer: Annotated[str | None, typer.Option(help="openai or extractive.")] = None,
 ) -> None:
-    """Ask the corpus questions and get cited answers, in a conversation."""
+    """Ask the corpus questions and get cited answers, in a conversation (/help lists the
+    chat's commands).
+
+    \b
+    Examples:
+      citebrief chat
+      citebrief chat --since 7d --writer extractive
+    """
     from citebrief.cli.chat import ChatSession
 
     session = ChatSession(
@@ -40,7 +47,7 @@ def chat(
     raise typer.Exit(session.run())
 
 
-@cli.command()
+@cli.command(short_help="Answer one question with citations.")
 def ask(
     question: Annotated[str, typer.Argument(help="One question.")],
     since: SinceOption = None,
@@ -50,7 +57,13 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     verifier: VerifierOption = None,
 ) -> None:
-    """Answer one question with citations (exit 1 when the corpus has no support)."""
+    """Answer one question with citations (exit 1 when the corpus has no support).
+
+    \b
+    Examples:
+      citebrief ask "How many Ascend dies will Huawei ship in 2027?" --since all
+      citebrief ask "What did Beijing say about the HBM rule?" --json --from 2026-11-09
+    """
     window = dates.window(since, start, end)
     with open_workspace(load_settings(), verifier=verifier_name(verifier)) as ws:
         turn = ws.ask(question, Conversation(window), writer=ws.writer(writer))

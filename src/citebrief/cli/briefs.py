@@ -26,6 +26,7 @@ from citebrief.dates import parse_day
 from citebrief.errors import EXIT_OK, EXIT_SOME_FAILED
 from citebrief.files import writable_target, write_atomically
 from citebrief.settings import load_settings
+from citebrief.text import plural
 from citebrief.workspace import open_workspace
 
 
@@ -45,7 +46,14 @@ def brief(
     strict: Annotated[bool, typer.Option(help="Remove unsupported sentences.")] = False,
     verifier: VerifierOption = None,
 ) -> None:
-    """Write a cited "Food for thought" briefing on a topic."""
+    """Write a cited "Food for thought" briefing on a topic.
+
+    \b
+    Examples:
+      citebrief brief "HBM export controls" --since 7d --format html -o hbm.html
+      citebrief brief "Nvidia China sales" --from 2026-11-09 --to 2026-11-22 --writer extractive
+      citebrief brief "HBM export controls" --since all --strict --format json
+    """
     check_format(fmt)  # before any work is done
     if output is not None:
         writable_target(output)
@@ -60,7 +68,7 @@ def brief(
         err.print(f"wrote {output}", highlight=False)
 
 
-@cli.command()
+@cli.command(short_help="One briefing per topic for the last 7 days.")
 def weekly(
     topics: Annotated[Path | None, typer.Option(help="Topics file (default: settings).")] = None,
     as_of: Annotated[
@@ -85,7 +93,14 @@ def weekly(
     ] = False,
 ) -> None:
     """One briefing per topic for the last 7 days: briefings/<ISO week>-<topic>.{md,html,json},
-    marked against last week's; then published and emailed if asked."""
+    marked against last week's; then published and emailed if asked.
+
+    \b
+    Examples:
+      citebrief weekly --topics corpus/topics.txt --as-of latest
+      citebrief weekly --topics topics.txt --as-of 2026-11-22 --publish site --email
+      citebrief weekly --topics topics.txt --dry-run --email
+    """
     with open_workspace(load_settings(), verifier=verifier_name(verifier)) as ws:
         if as_of == "today":
             day = datetime.now(UTC).date()
@@ -111,21 +126,23 @@ def weekly(
         if plan.refused:
             say(f"{'plan':>6}  {plan.topic}: would be refused: {plan.refused}")
         else:
-            tokens = f", about {plan.prompt:,} prompt + {plan.completion:,} completion tokens"
+            tokens = (
+                f", about {plan.prompt:,} prompt + {plural(plan.completion, 'completion token')}"
+            )
             say(
-                f"{'plan':>6}  {plan.topic}: {plan.stories} stories"
+                f"{'plan':>6}  {plan.topic}: {plural(plan.stories, 'story', 'stories')}"
                 + (tokens if plan.tokens else "")
             )
     if run.plans:
         total = sum(p.tokens for p in run.plans)
         if total:
-            say(f"{'plan':>6}  about {total:,} tokens in all")
+            say(f"{'plan':>6}  about {plural(total, 'token')} in all")
     for result in run.topics:
         where = f" -> {result.files[0]}" if result.files else ""
         say(f"{'ok' if result.ok else 'failed':>6}  {result.topic}: {result.message}{where}")
     if run.published:
         pages, folder = len(run.published) - 2, run.published[-1].parent
-        say(f"{'ok':>6}  archive: {pages} pages, index and feed in {folder}")
+        say(f"{'ok':>6}  archive: {plural(pages, 'page')}, index and feed in {folder}")
     for delivery in run.deliveries:
         item = getattr(delivery, "item", delivery)
         to = ", ".join(item.recipients)

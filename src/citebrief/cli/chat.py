@@ -27,6 +27,7 @@ from citebrief.files import write_atomically
 from citebrief.llm import ChatClient
 from citebrief.models import Conversation, Turn, Writer
 from citebrief.settings import Settings
+from citebrief.text import plural
 from citebrief.workspace import Workspace, open_workspace
 
 COMMANDS = {
@@ -227,7 +228,7 @@ class ChatSession:
         except OSError as exc:
             say(f"cannot save to {target}: {exc.strerror}")
             return
-        say(f"saved {len(self.conversation.turns)} turns to {target}")
+        say(f"saved {plural(len(self.conversation.turns), 'turn')} to {target}")
 
 
 def _condense_llm(question: str, conversation: Conversation, client: ChatClient) -> str:

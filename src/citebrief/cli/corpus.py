@@ -13,12 +13,19 @@ from citebrief.cli.progress import RichProgress
 from citebrief.corpus.manage import show
 from citebrief.errors import EXIT_OK, EXIT_SOME_FAILED
 from citebrief.settings import load_settings
+from citebrief.text import plural
 from citebrief.workspace import open_workspace, rebuild
 
 
 @corpus_cli.command("stats")
 def corpus_stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Counts, dates, sites, and where the data lives."""
+    """Counts, dates, sites, and where the data lives.
+
+    \b
+    Examples:
+      citebrief corpus stats
+      citebrief corpus stats --json
+    """
     with open_workspace(load_settings()) as ws:
         stats = ws.stats()
     if as_json:
@@ -31,11 +38,23 @@ def corpus_stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
 
 
 @corpus_cli.command("list")
-def corpus_list(limit: Annotated[int, typer.Option(help="At most this many.")] = 50) -> None:
-    """Articles, newest first."""
+def corpus_list(
+    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 50,
+    every: Annotated[bool, typer.Option("--all", help="All of them, however many.")] = False,
+) -> None:
+    """Articles, newest first (the first 50 unless --limit or --all says otherwise).
+
+    \b
+    Examples:
+      citebrief corpus list
+      citebrief corpus list --limit 10
+      citebrief corpus list --all
+    """
     with open_workspace(load_settings()) as ws:
         table = Table("id", "published", "site", "chunks", "title", box=None)
-        for row in ws.corpus.articles(limit):
+        rows = ws.corpus.articles(None if every else limit)
+        total = ws.corpus.article_count()
+        for row in rows:
             flag = "" if row["indexed"] else " (pending)"
             table.add_row(
                 row["id"],
@@ -45,11 +64,19 @@ def corpus_list(limit: Annotated[int, typer.Option(help="At most this many.")] =
                 plain(row["title"]),
             )
         out.print(table)
+    if len(rows) < total:  # said on stderr: the listing itself stays one article a line
+        err.print(f"{len(rows)} of {total} (use --limit/--all)", highlight=False)
 
 
 @corpus_cli.command("show")
 def corpus_show(article_id: str) -> None:
-    """One article's metadata and text."""
+    """One article's metadata and text (an id or a unique prefix of 4 or more characters).
+
+    \b
+    Examples:
+      citebrief corpus show 7b84aeb53e7c
+      citebrief corpus show 7b84
+    """
     with open_workspace(load_settings()) as ws:
         article = show(ws.corpus, article_id)
     for name in (
@@ -71,7 +98,12 @@ def corpus_show(article_id: str) -> None:
 
 @corpus_cli.command("remove")
 def corpus_remove(article_id: str) -> None:
-    """Remove an article from the corpus and both indexes."""
+    """Remove an article from the corpus and both indexes.
+
+    \b
+    Examples:
+      citebrief corpus remove 7b84aeb53e7c
+    """
     with open_workspace(load_settings()) as ws:
         article = ws.remove(article_id)
     out.print(f"removed {article.id}: {plain(article.title)}", highlight=False)
@@ -79,29 +111,40 @@ def corpus_remove(article_id: str) -> None:
 
 @corpus_cli.command("check")
 def corpus_check() -> None:
-    """Check that SQLite, the keyword index and the vector store agree."""
+    """Check that SQLite, the keyword index and the vector store agree (exit 1 when not).
+
+    \b
+    Examples:
+      citebrief corpus check
+    """
     with open_workspace(load_settings()) as ws:
         result = ws.check()
     for problem in result.problems:
         err.print(f"problem: {plain(problem)}", highlight=False)
     out.print(
-        f"{result.chunks} chunks, {result.vectors} vectors: "
-        + ("consistent" if not result.problems else f"{len(result.problems)} problems")
+        f"{plural(result.chunks, 'chunk')}, {plural(result.vectors, 'vector')}: "
+        + ("consistent" if not result.problems else plural(len(result.problems), "problem"))
     )
     raise typer.Exit(EXIT_SOME_FAILED if result.problems else EXIT_OK)
 
 
 @corpus_cli.command("rebuild")
 def corpus_rebuild() -> None:
-    """Rebuild a damaged corpus from what can still be read (the damaged files are kept)."""
+    """Rebuild a damaged corpus from what can still be read (the damaged files are kept).
+
+    \b
+    Examples:
+      citebrief corpus rebuild
+      citebrief ingest sources.txt    (then: what was lost comes back)
+    """
     settings = load_settings()
     with RichProgress(err) as progress:
         done = rebuild(settings, progress)
     if done.damaged is not None:
         out.print(f"the old database is kept as {plain(done.damaged)}", highlight=False)
     out.print(
-        f"rebuilt: {done.articles} articles kept, {done.lost} lost; vectors rebuilt for "
-        f"{done.vectors}",
+        f"rebuilt: {plural(done.articles, 'article')} kept, {done.lost} lost; vectors rebuilt "
+        f"for {done.vectors}",
         highlight=False,
     )
     if done.lost:
@@ -116,8 +159,14 @@ def corpus_rebuild() -> None:
 
 @corpus_cli.command("reindex")
 def corpus_reindex() -> None:
-    """Rebuild the vector index from the corpus (after changing the embedding model)."""
+    """Rebuild the vector index from the corpus (after changing the embedding model).
+
+    \b
+    Examples:
+      CITEBRIEF_EMBEDDING_MODEL=... citebrief corpus reindex
+      citebrief corpus reindex
+    """
     settings = load_settings()
     with open_workspace(settings) as ws, RichProgress(err) as progress:
         count = ws.reindex(progress)
-    out.print(f"re-indexed {count} articles with {settings.index.embedding_model}")
+    out.print(f"re-indexed {plural(count, 'article')} with {settings.index.embedding_model}")

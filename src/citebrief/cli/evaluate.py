@@ -29,7 +29,13 @@ def eval_verifier(
     verifier: VerifierOption = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Judge only the first N claims.")] = None,
 ) -> None:
-    """Agreement of a verifier with human support labels."""
+    """Agreement of a verifier with human support labels.
+
+    \b
+    Examples:
+      citebrief eval verifier expertqa.jsonl --verifier llm --limit 200
+      citebrief eval verifier attributionbench-dev.jsonl --verifier offline
+    """
     from citebrief.evaluation.datasets import read_dataset
     from citebrief.evaluation.score import score_verifier
 
@@ -57,7 +63,14 @@ def eval_citations(
         Path | None, typer.Option("--report", help="Write citations.md and citations.png here.")
     ] = None,
 ) -> None:
-    """ALCE citation recall and precision, validity, coverage and quote fidelity of saved files."""
+    """ALCE citation recall and precision, validity, coverage and quote fidelity of saved files:
+    the totals, then a short line per sentence (the report file has every claim in full).
+
+    \b
+    Examples:
+      citebrief eval citations hbm.json answer.json --report report/
+      citebrief eval citations hbm.json --rejudge --verifier llm
+    """
     from citebrief.evaluation.report import write_citations_report
     from citebrief.evaluation.score import corpus_texts, score_files, totals
 
@@ -71,22 +84,51 @@ def eval_citations(
             reuse_verdicts=not rejudge,
         )
     total = totals(items)
-    print_citations(out, items, total)
-    if report_dir is not None:
-        err.print(f"wrote {write_citations_report(items, total, report_dir)}")
+    report = write_citations_report(items, total, report_dir) if report_dir is not None else None
+    print_citations(out, items, total, report)
 
 
 @eval_cli.command("run")
 def eval_run(
     suite_file: Annotated[Path, typer.Argument(help="A suite, e.g. evals/offline.toml.")],
-    accept: Annotated[bool, typer.Option(help="Store the results as the new baseline.")] = False,
+    accept: Annotated[
+        bool,
+        typer.Option(
+            help="Store the results as the new baseline, with the tracked results beside the "
+            "suite (results/)."
+        ),
+    ] = False,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the results (default: $CITEBRIEF_HOME/evals)."),
+    ] = None,
 ) -> None:
-    """Run a suite and compare it with its baseline (exit 1 when a metric dropped)."""
-    from citebrief.evaluation.suite import gate, load_suite, run_suite
+    """Run a suite and compare each metric with its baseline (exit 1 when one dropped by more
+    than the suite's epsilon). Results go to --out or $CITEBRIEF_HOME/evals; only --accept
+    rewrites the files tracked beside the suite.
+
+    \b
+    Examples:
+      citebrief eval run evals/offline.toml
+      citebrief eval run evals/offline.toml --out /tmp/eval
+      citebrief eval run evals/offline.toml --accept    (after an intended change)
+    """
+    from citebrief.evaluation.suite import (
+        compared,
+        gate,
+        load_suite,
+        run_suite,
+        stored_baseline,
+    )
 
     suite = load_suite(suite_file)
+    folder = out_dir or load_settings().home / "evals"
     with RichProgress(err) as progress:
         result = run_suite(suite, progress)
-    print_suite(out, result)
-    gate(suite, result, accept)
-    out.print("baseline stored" if accept else f"suite {suite.name}: no metric below its baseline")
+    print_suite(out, result, compared(result.metrics, stored_baseline(suite), suite.epsilon))
+    written = gate(suite, result, accept, folder)
+    if accept:
+        out.print(f"baseline stored: {suite.baseline_path}", highlight=False)
+    else:
+        out.print(f"suite {suite.name}: no metric below its baseline", highlight=False)
+    err.print(f"results: {written}", highlight=False)

@@ -26,7 +26,14 @@ def ingest(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Fetch, extract, deduplicate and index articles."""
+    """Fetch, extract, deduplicate and index articles.
+
+    \b
+    Examples:
+      citebrief ingest corpus/sources.txt
+      citebrief ingest https://example.com/feed.xml --since 7d
+      citebrief ingest https://example.com/sitemap.xml ./saved-pages/ notes.md
+    """
     settings = load_settings()
     first_day = parse_since(since) if since else None
     with open_workspace(settings) as ws, RichProgress(err) as progress:

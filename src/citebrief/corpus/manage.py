@@ -11,6 +11,7 @@ from citebrief.corpus.sync import sync_vectors
 from citebrief.corpus.vectors import VectorIndex
 from citebrief.errors import UsageError
 from citebrief.models import Article, Progress
+from citebrief.text import plural
 
 
 def resolve_id(corpus: Corpus, given: str) -> str:
@@ -48,6 +49,7 @@ def stats(corpus: Corpus, index: VectorIndex) -> dict[str, Any]:
     found["vectors"] = index.count()
     found["sites_by_count"] = corpus.site_counts()
     found["embedding_model"] = index.model
+    found["embedded_by"] = index.built_with
     return found
 
 
@@ -68,18 +70,21 @@ def check(corpus: Corpus, index: VectorIndex) -> Check:
     stray = present - every
     if missing:
         problems.append(
-            f"{len(missing)} chunks of indexed articles have no vector"
+            f"{plural(len(missing), 'chunk')} of indexed articles "
+            f"{'has' if len(missing) == 1 else 'have'} no vector"
             " (run 'citebrief corpus reindex')"
         )
     if stray:
         problems.append(
-            f"{len(stray)} vectors belong to no chunk in the corpus"
+            f"{plural(len(stray), 'vector')} "
+            f"{'belongs' if len(stray) == 1 else 'belong'} to no chunk in the corpus"
             " (run 'citebrief corpus reindex')"
         )
     pending = corpus.pending_index()
     if pending:
         problems.append(
-            f"{len(pending)} articles are waiting to be indexed"
+            f"{plural(len(pending), 'article')} {'is' if len(pending) == 1 else 'are'} "
+            "waiting to be indexed"
             " (the next ingest finishes them, or run 'citebrief corpus reindex')"
         )
     return Check(problems, len(every), len(present))

@@ -24,6 +24,7 @@ from citebrief.corpus import migrations
 from citebrief.corpus.fts import fts_relaxations
 from citebrief.errors import ConfigError, StoreError
 from citebrief.models import Article, Chunk, Span
+from citebrief.text import plural
 
 ARTICLE_COLUMNS = (
     "id, location, url, canonical_url, title, author, site_name, published, language, "
@@ -175,6 +176,9 @@ class Corpus:
 
     def pending_vector_deletes(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT article_id FROM vector_deletes")]
+
+    def article_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
     def articles(self, limit: int | None = None) -> list[sqlite3.Row]:
         return list(
@@ -453,16 +457,16 @@ class Corpus:
             "SELECT count(*) FROM chunks WHERE article_id NOT IN (SELECT id FROM articles)"
         ).fetchone()[0]
         if orphans:
-            problems.append(f"{orphans} chunks without an article")
+            problems.append(f"{plural(orphans, 'chunk')} without an article")
         fts, chunks = self.fts_count(), self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
         if fts != chunks:
-            problems.append(f"keyword index has {fts} rows for {chunks} chunks")
+            problems.append(f"keyword index has {plural(fts, 'row')} for {plural(chunks, 'chunk')}")
         bad = self.db.execute(
             "SELECT count(*) FROM chunks c JOIN articles a ON a.id = c.article_id"
             " WHERE substr(a.text, c.start + 1, c.end - c.start) != c.text"
         ).fetchone()[0]
         if bad:
-            problems.append(f"{bad} chunks whose text is not article.text[start:end]")
+            problems.append(f"{plural(bad, 'chunk')} whose text is not article.text[start:end]")
         return problems
 
     def all_chunk_ids(self, indexed_only: bool = True) -> set[str]:

@@ -2,8 +2,13 @@
 
 A suite is a TOML file (see ``evals/README.md``): the corpus to ingest into a temporary home,
 topics and questions, writer, verifier, retrieval settings, window, ``k`` and ``epsilon``.
-``run_suite`` builds and scores everything; ``compare`` names each metric that fell more than
-``epsilon`` below the baseline, and ``gate`` fails on it.
+``run_suite`` builds and scores everything; ``compared`` sets each metric beside its baseline
+and marks those that fell more than ``epsilon`` below it, and ``gate`` fails on them.
+
+Where results go: an ordinary run writes ``<name>.{md,json}`` to a folder the caller names (the
+command line: ``--out``, else ``$CITEBRIEF_HOME/evals``), never into the repository; only
+``--accept`` writes the tracked files beside the suite (``baselines/<name>.json`` and
+``results/<name>.{md,json}``), so that a test run leaves the working tree as it was.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from citebrief.evaluation.report import markdown_report, percent
 from citebrief.evaluation.score import ItemScore, Judge, score_item, totals
 from citebrief.models import Conversation, NoProgress, Progress, Window
 from citebrief.settings import RetrievalSettings, Settings, default_of, load_settings
+from citebrief.text import plural
 
 # settings a suite pins to their defaults unless it sets them, so that the user's environment
 # (CITEBRIEF_* variables, citebrief.toml) cannot move the measured numbers
@@ -87,6 +93,7 @@ class Suite:
 
     @property
     def results_dir(self) -> Path:
+        """The tracked results beside the suite: written by ``--accept`` only."""
         return self.path.parent / "results"
 
 
@@ -229,7 +236,7 @@ def run_suite(suite: Suite, progress: Progress | None = None) -> SuiteResult:
             failed = report.failed
             if failed:
                 raise ConfigError(
-                    f"suite {suite.name}: {len(failed)} corpus sources failed "
+                    f"suite {suite.name}: {plural(len(failed), 'corpus source')} failed "
                     f"({failed[0].source}: {failed[0].reason})",
                     hint="fix the suite's corpus paths",
                 )
@@ -380,15 +387,50 @@ class Regression:
     current: float
 
 
+@dataclass(frozen=True, slots=True)
+class Compared:
+    """A metric of the run beside its baseline."""
+
+    metric: str
+    current: float | None  # None: the run lacks a metric the baseline has (counts as 0)
+    baseline: float | None  # None: a new metric, not in the baseline
+    failed: bool  # fell more than epsilon below the baseline
+
+    @property
+    def difference(self) -> float | None:
+        if self.baseline is None:
+            return None
+        return (self.current or 0.0) - self.baseline
+
+
+def compared(
+    current: dict[str, float], baseline: dict[str, float] | None, epsilon: float
+) -> list[Compared]:
+    """Each metric of the run (then each baseline metric the run lacks) beside its baseline
+    (``None``: there is none yet), failed when it dropped by more than ``epsilon``."""
+    known = baseline or {}
+    rows = []
+    for name in [*current, *(n for n in known if n not in current)]:
+        value, base = current.get(name), known.get(name)
+        failed = base is not None and float(base) - (value or 0.0) > epsilon
+        rows.append(Compared(name, value, None if base is None else float(base), failed))
+    return rows
+
+
 def compare(
     current: dict[str, float], baseline: dict[str, float], epsilon: float
 ) -> list[Regression]:
     """Every baseline metric that dropped by more than ``epsilon`` (a missing one counts as 0)."""
     return [
-        Regression(name, float(value), current.get(name, 0.0))
-        for name, value in baseline.items()
-        if float(value) - current.get(name, 0.0) > epsilon
+        Regression(row.metric, row.baseline or 0.0, row.current or 0.0)
+        for row in compared(current, baseline, epsilon)
+        if row.failed
     ]
+
+
+def stored_baseline(suite: Suite) -> dict[str, float] | None:
+    """The suite's baseline, or None when it has none yet."""
+    return read_baseline(suite) if suite.baseline_path.is_file() else None
 
 
 def read_baseline(suite: Suite) -> dict[str, float]:
@@ -416,8 +458,10 @@ def write_baseline(suite: Suite, result: SuiteResult) -> Path:
     return path
 
 
-def write_results(suite: Suite, result: SuiteResult, regressions: Sequence[Regression]) -> Path:
-    folder = suite.results_dir
+def write_results(
+    suite: Suite, result: SuiteResult, regressions: Sequence[Regression], folder: Path
+) -> Path:
+    """``<name>.json`` and ``<name>.md`` in ``folder``; the path of the Markdown report."""
     folder.mkdir(parents=True, exist_ok=True)
     payload = {
         "suite": suite.name,
@@ -479,14 +523,20 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
-def gate(suite: Suite, result: SuiteResult, accept: bool) -> list[Regression]:
-    """Write the results, then store the baseline (``accept``) or compare with it."""
+def gate(suite: Suite, result: SuiteResult, accept: bool, results_dir: Path | None = None) -> Path:
+    """Store the baseline and the tracked results beside the suite (``accept``), or compare
+    with the baseline and write the results to ``results_dir``; RegressionError when a metric
+    dropped. The path of the Markdown results."""
     if accept:
-        write_results(suite, result, [])
         write_baseline(suite, result)
-        return []
+        return write_results(suite, result, [], suite.results_dir)
+    if results_dir is None:
+        raise UsageError(
+            "an evaluation run needs a folder for its results",
+            hint="pass --out DIR (only --accept writes the files beside the suite)",
+        )
     regressions = compare(result.metrics, read_baseline(suite), suite.epsilon)
-    write_results(suite, result, regressions)
+    written = write_results(suite, result, regressions, results_dir)
     if regressions:
         named = ", ".join(
             f"{r.metric} {percent(r.current)} < baseline {percent(r.baseline)}" for r in regressions
@@ -494,6 +544,6 @@ def gate(suite: Suite, result: SuiteResult, accept: bool) -> list[Regression]:
         raise RegressionError(
             f"suite {suite.name} regressed by more than {suite.epsilon}: {named}",
             hint=f"fix the regression, or accept the new numbers with "
-            f"'citebrief eval run {_relative(suite.path)} --accept'",
+            f"'citebrief eval run {_relative(suite.path)} --accept' (results: {written})",
         )
-    return regressions
+    return written

@@ -17,6 +17,7 @@ from charset_normalizer import from_bytes
 
 from citebrief.errors import ExtractionError
 from citebrief.ingest.furniture import without_furniture
+from citebrief.ingest.metadata import names_in_page, published_date, site_name
 from citebrief.models import Extracted
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -199,13 +200,15 @@ def extract_html(html: str, url: str = "", min_chars: int = 0) -> Extracted:
             " (empty or boilerplate-only page)"
         )
     lang = _HTML_LANG.search(html[:4096])
+    declared_url = (document.url or "").strip()
+    page_url = declared_url or url  # the canonical URL the page declares, else where it was
     return Extracted(
         text=text,
         title=(document.title or "").strip(),
         author=(document.author or "").strip(),
-        site_name=(document.sitename or "").strip(),
-        published=_iso_date(document.date),
-        url=(document.url or "").strip(),
+        site_name=site_name(document.sitename or "", page_url, names_in_page(html)),
+        published=published_date(_iso_date(document.date), page_url),
+        url=declared_url,
         language=(lang.group(1).lower() if lang else (document.language or "")),
         description=(document.description or "").strip(),
         sample=bool(_SAMPLE.search(html[:20_000])),

@@ -36,6 +36,7 @@ from citebrief.ingest.extract import (
 )
 from citebrief.ingest.feeds import Link, discover_feeds, parse_feed, parse_sitemap
 from citebrief.ingest.fetch import Fetcher
+from citebrief.ingest.metadata import registered_domain
 from citebrief.ingest.sources import Item, read_file, resolve
 from citebrief.ingest.urls import article_id, canonical_url, host_of, is_url
 from citebrief.models import (
@@ -50,6 +51,7 @@ from citebrief.models import (
     Progress,
 )
 from citebrief.settings import Settings
+from citebrief.text import plural
 
 MAX_DEPTH = 3  # feed -> items, sitemap index -> sitemap -> pages
 
@@ -296,7 +298,7 @@ def _queue_links(run: _Run, item: Item, pages: Sequence[Link], nested: Sequence[
             ItemResult(
                 item.location,
                 Outcome.SKIPPED,
-                reason=f"{cut} links not followed: the source reached its bounds of "
+                reason=f"{plural(cut, 'link')} not followed: the source reached its bounds of "
                 f"{fetch.max_sitemaps} feeds or sitemaps and {fetch.max_source_links} pages "
                 "(CITEBRIEF_MAX_SITEMAPS, CITEBRIEF_MAX_SOURCE_LINKS)",
             )
@@ -399,7 +401,7 @@ def _store(run: _Run, item: Item, got: Fetched, extracted: Extracted, note: str)
         location=location,
         title=title,
         author=extracted.author,
-        site_name=extracted.site_name or (host_of(url) if is_url(url) else ""),
+        site_name=extracted.site_name or (registered_domain(url) if is_url(url) else ""),
         published=extracted.published
         or (item.published_hint.isoformat() if item.published_hint else ""),
         language=extracted.language,

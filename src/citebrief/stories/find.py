@@ -5,6 +5,13 @@ whose titles and leads are closest to the topic, and those holding the topic's b
 (hybrid search, ``retrieve.search``). Each candidate is judged on its evidence
 (``relevance``): the topic's key terms, weighted by rarity, found in its text as written or as
 close variants in its titles and leads, and its titles' and leads' cosine with the topic.
+
+A question that names a relation ("What did Beijing do in response to the HBM rule?",
+``text.query_parts``) is judged on what it asks about ("What did Beijing do"): a story on it
+need not name the circumstance, since Beijing's answer to a rule is news of its own (the
+vouchers it announced), which only the question links to the rule. The circumstance must still
+be in the window (else nothing answers the question), and it ranks the passages: retrieval uses
+the whole question.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from citebrief.stories.cluster import lead
 from citebrief.stories.relevance import Finding, Scored
 from citebrief.stories.retrieve import Evidence, search
 from citebrief.stories.update import Embed, article_vectors, update_stories
-from citebrief.text import STOPWORDS, content_terms, names, words
+from citebrief.text import STOPWORDS, content_terms, names, query_parts, words
 
 CANDIDATES = 40  # stories judged: the closest by titles and leads, and those of the best hits
 HIT_CHUNKS = 40  # best hits whose stories are candidates too
@@ -104,8 +111,11 @@ def find_stories(topic: str, evidence: Evidence, window: Window) -> Finding:
     articles = corpus.story_articles_between(first, last)
     if not articles:
         return Finding(topic, window, [], [], (), 0)
-    hits = search(topic, evidence, window)
-    topic_vector = _unit(hits.query_vector)
+    hits = search(topic, evidence, window)  # passages: the whole question
+    parts = query_parts(topic)
+    asked = parts.asked if parts.circumstance else topic  # stories: what it asks about
+    vector = hits.query_vector if asked == topic else index.embeddings.embed_query(asked)
+    topic_vector = _unit(vector)
     vectors = article_vectors(corpus, articles, embed, index.model)
     by_story: dict[str, list[StoryArticle]] = {}
     for article in articles:
@@ -124,8 +134,19 @@ def find_stories(topic: str, evidence: Evidence, window: Window) -> Finding:
     )
 
     terms = relevance.key_terms(
-        topic, corpus.document_frequency(words(topic)), corpus.chunk_count()
+        asked, corpus.document_frequency(words(asked)), corpus.chunk_count()
     )
+    circumstance = [
+        t
+        for t in relevance.key_terms(parts.circumstance, {}, 1)
+        if t.word not in {k.word for k in terms}
+    ]
+    # named in a refusal: the terms no article of the window mentions as written (a variant
+    # may still have made a story look close); a circumstance nothing mentions leaves the
+    # question without an answer
+    in_window = corpus.words_between([t.word for t in [*terms, *circumstance]], first, last)
+    missing = tuple(t.word for t in [*terms, *circumstance] if t.word not in in_window)
+    answerable = all(t.word in in_window for t in circumstance)
     vocabulary = {w for s in candidates for a in by_story[s] for w in _lead_words(a)}
     lexicon = word_vectors(corpus, vocabulary | {t.word for t in terms}, embed, index.model)
     variants = relevance.variants_of(
@@ -154,11 +175,6 @@ def find_stories(topic: str, evidence: Evidence, window: Window) -> Finding:
             evidence.settings.collapse_similarity,
             p,
         )
-        scored.append(Scored(story, found, p, relevance.on_topic(found, model)))
+        scored.append(Scored(story, found, p, answerable and relevance.on_topic(found, model)))
     scored.sort(key=lambda s: -s.probability)
-
-    # named in a refusal: the terms no article of the window mentions as written (a variant
-    # may still have made a story look close)
-    in_window = corpus.words_between([t.word for t in terms], first, last)
-    missing = tuple(t.word for t in terms if t.word not in in_window)
     return Finding(topic, window, terms, scored, missing, len(articles), hits)

@@ -15,6 +15,7 @@ import numpy as np
 from citebrief.corpus import dedup
 from citebrief.errors import ThinEvidenceError
 from citebrief.models import Passage, Window
+from citebrief.text import plural
 
 Vector = np.ndarray[Any, Any]
 
@@ -113,7 +114,7 @@ def require_evidence(
     if len(passages) < min_passages or len(articles) < min_articles:
         raise ThinEvidenceError(
             f"not enough evidence on {query!r} ({window.label()}): "
-            f"{len(passages)} relevant passages from {len(articles)} articles, need "
-            f"{min_passages} from {min_articles}; nothing was written",
+            f"{plural(len(passages), 'relevant passage')} from {plural(len(articles), 'article')}, "
+            f"need {min_passages} from {min_articles}; nothing was written",
             hint="widen the date window (--since 30d), ingest more sources, or rephrase the topic",
         )

@@ -68,6 +68,8 @@ class Signals:
     coverage: float  # ... counting close variants too
     title: float  # weighted share of key terms its titles hold, as written or as variants
     missing: tuple[str, ...]  # key terms it holds in no form
+    headline: bool = False  # its titles hold every key term as written (no model feature:
+    # it orders the stories an answer draws on, see ``select.for_answer``)
 
     FEATURES = ("dense", "exact", "coverage", "title")
 
@@ -123,6 +125,7 @@ def signals(
         coverage=sum(t.weight for t in covered) / total,
         title=sum(t.weight for t in headlined) / total,
         missing=tuple(t.word for t in terms if t not in covered),
+        headline=bool(terms) and all(t.stem in title_stems for t in terms),
     )
 
 

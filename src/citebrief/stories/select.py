@@ -6,6 +6,7 @@ from citebrief.models import Window
 from citebrief.stories.relevance import Finding, Scored
 
 SOURCES_BONUS = 0.05  # relevance a story gains from five or more independent sources
+HEADLINE_BONUS = 0.05  # relevance a story gains for an answer when a title names what is asked
 
 
 def weight(scored: Scored, newest: str) -> float:
@@ -23,6 +24,18 @@ def choose(finding: Finding, limit: int) -> list[Scored]:
     on_topic = finding.on_topic
     newest = max((s.story.last_day for s in on_topic), default="")
     return sorted(on_topic, key=lambda s: -weight(s, newest))[:limit]
+
+
+def for_answer(finding: Finding, limit: int) -> list[Scored]:
+    """The stories an answer draws on: the most probably about the question, those whose
+    titles name everything it asks about, as written, first among the about as probable.
+    Near the top, probabilities tie (on a busy topic every story is surely about "Beijing");
+    a headline says whose news a story is ("Beijing vows ...", "Beijing's compute vouchers
+    ...") where a story that only mentions Beijing does not."""
+    return sorted(
+        finding.on_topic,
+        key=lambda s: -(s.probability + HEADLINE_BONUS * s.signals.headline),
+    )[:limit]
 
 
 def refusal(finding: Finding) -> tuple[str, str]:
