@@ -32,7 +32,6 @@ from citebrief.models import (
     Desk,
     Draft,
     Label,
-    Passage,
     Story,
     StoryPassages,
     Window,
@@ -53,6 +52,7 @@ from tests.openai_server import (
     prompt_of,
     stories_of,
 )
+from tests.records import passage
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -163,23 +163,6 @@ def cite_first(headline: str) -> FromPassages:
                 }
             ]
         }
-    )
-
-
-def passage(key: str, text: str, title: str = "A title", site: str = "Test Times") -> Passage:
-    return Passage(
-        key=key,
-        chunk_id=f"chunk-{key}",
-        article_id=f"article-{key}",
-        start=0,
-        end=len(text),
-        text=text,
-        score=0.1,
-        similarity=0.5,
-        title=title,
-        site_name=site,
-        published="2026-11-10",
-        url=f"https://example.test/{key.lower()}",
     )
 
 

@@ -49,7 +49,6 @@ from citebrief.models import (
     Desk,
     Draft,
     OnToken,
-    Passage,
     Turn,
     Window,
 )
@@ -59,6 +58,7 @@ from citebrief.verify.lexical import LexicalVerifier
 from citebrief.workspace import Workspace
 from tests.conftest import CORPUS
 from tests.openai_server import passages_of, prompt_of
+from tests.records import passage
 
 QUESTION = "What did Beijing say about the HBM rule?"
 FOLLOW_UP = "and what did Huawei say about it?"
@@ -471,23 +471,6 @@ def test_chat_falls_back_to_the_rule_when_the_condense_call_fails(
 
 
 # --- the writer alone, on two passages ------------------------------------------------------------
-def passage(key: str, text: str) -> Passage:
-    return Passage(
-        key=key,
-        chunk_id=f"chunk-{key}",
-        article_id=f"article-{key}",
-        start=0,
-        end=len(text),
-        text=text,
-        score=0.1,
-        similarity=0.5,
-        title="A title",
-        site_name="Test Times",
-        published="2026-11-10",
-        url=f"https://example.test/{key.lower()}",
-    )
-
-
 BEIJING = "Beijing said it would take necessary measures in response to the memory rule."
 RULE = "The rule covers HBM stacks above a bandwidth density threshold from Dec. 15."
 

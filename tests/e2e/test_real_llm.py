@@ -63,6 +63,7 @@ from citebrief.settings import Settings, load_settings
 from citebrief.workspace import Workspace
 from tests.conftest import CORPUS, article_html, run_cli
 from tests.llama_server import MODEL_ALIAS, Exchange, LlamaServer, Recorder, model_path
+from tests.records import passage as make_passage
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -678,23 +679,6 @@ def test_injected_page_reaches_the_prompt_only_escaped(cli_home: Path, proxy: Re
     assert article.text.count(SPACED) == 2
 
 
-def passage(key: str, text: str) -> Passage:
-    return Passage(
-        key=key,
-        chunk_id=f"chunk-{key}",
-        article_id=f"article-{key}",
-        start=0,
-        end=len(text),
-        text=text,
-        score=0.1,
-        similarity=0.5,
-        title="HBM export controls: a forum thread",
-        site_name="Chip Forum Digest",
-        published=INJECTED_DAY,
-        url=f"https://forum.example/{key.lower()}",
-    )
-
-
 def write_or_fail(writer: OpenAIWriter, request: BriefingRequest) -> Draft | LLMError:
     try:
         return writer.write_briefing(request)
@@ -735,3 +719,14 @@ def test_every_closing_form_is_escaped_in_the_prompt_the_server_receives(
         assert INJECTION in body, closing
         for bracket in ("<", ">", "\uff1c", "\uff1e"):
             assert bracket not in body, closing
+
+
+def passage(key: str, text: str) -> Passage:
+    return make_passage(
+        key,
+        text,
+        "HBM export controls: a forum thread",
+        "Chip Forum Digest",
+        INJECTED_DAY,
+        "forum.example",
+    )
