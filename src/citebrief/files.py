@@ -93,3 +93,13 @@ def exclusive(path: Path, what: str) -> Iterator[None]:
         yield
     finally:
         handle.close()
+
+
+@contextmanager
+def serialised(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` for a ``with`` block, waiting while another process
+    holds it: for short steps that must not run twice at once (creating a store's schema)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the handle closes
+        yield

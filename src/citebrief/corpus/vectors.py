@@ -10,7 +10,8 @@ opening it with another model raises ``EmbeddingMismatchError``.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from citebrief.errors import ConfigError, EmbeddingMismatchError, StoreError
+from citebrief.files import serialised
 from citebrief.models import Chunk
 from citebrief.settings import Settings
 
@@ -205,9 +207,25 @@ def _unit_rows(matrix: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 
 def open_index(settings: Settings, embeddings: Embeddings) -> VectorIndex:
     index = settings.index
-    return VectorIndex(
-        chroma_client(settings), index.collection, embeddings, index.model_key, built_by(settings)
-    )
+    with opening(settings):
+        return VectorIndex(
+            chroma_client(settings),
+            index.collection,
+            embeddings,
+            index.model_key,
+            built_by(settings),
+        )
+
+
+@contextmanager
+def opening(settings: Settings) -> Iterator[None]:
+    """One process at a time opens (or creates, or recreates) the embedded store: two processes
+    creating Chroma's schema at once fail ("table collections already exists")."""
+    if settings.index.chroma_url:
+        yield  # the server serialises its own clients
+        return
+    with serialised(settings.home / "chroma.lock"):
+        yield
 
 
 def built_by(settings: Settings) -> str:
