@@ -26,7 +26,7 @@ from citebrief.corpus import manage, salvage
 from citebrief.corpus.embeddings import make_embeddings
 from citebrief.corpus.store import Corpus
 from citebrief.corpus.sync import sync_vectors
-from citebrief.corpus.vectors import VectorIndex, built_by, chroma_client, open_index, opening
+from citebrief.corpus.vectors import VectorIndex, open_index
 from citebrief.deliver import archive, mail
 from citebrief.errors import CitebriefError, ConfigError, UsageError
 from citebrief.files import exclusive
@@ -157,27 +157,16 @@ class Workspace:
         """Rebuild the vector index from the corpus with the configured model, whatever model
         built the old one."""
 
-        def fresh_index() -> VectorIndex:
-            index = self.settings.index
-            with opening(self.settings):
-                return VectorIndex.recreate(
-                    chroma_client(self.settings),
-                    index.collection,
-                    self.embeddings,
-                    index.model_key,
-                    built_by(self.settings),
-                )
-
         def recreate() -> VectorIndex:
             try:
-                fresh = fresh_index()
+                fresh = open_index(self.settings, self.embeddings, empty=True)
             except Exception as exc:
                 served = self.settings.index.chroma_url
                 if not type(exc).__module__.startswith("chromadb") or served:
                     raise
                 # the embedded store is damaged: set it aside and start a new one
                 set_aside_vectors(self.settings)
-                fresh = fresh_index()
+                fresh = open_index(self.settings, self.embeddings, empty=True)
             self.__dict__["index"] = fresh
             return fresh
 

@@ -205,10 +205,13 @@ def _unit_rows(matrix: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return unit
 
 
-def open_index(settings: Settings, embeddings: Embeddings) -> VectorIndex:
+def open_index(settings: Settings, embeddings: Embeddings, *, empty: bool = False) -> VectorIndex:
+    """The configured vector index; with ``empty``, a new empty collection in place of the old
+    one, whatever model built that."""
     index = settings.index
-    with opening(settings):
-        return VectorIndex(
+    make = VectorIndex.recreate if empty else VectorIndex
+    with _opening(settings):
+        return make(
             chroma_client(settings),
             index.collection,
             embeddings,
@@ -218,7 +221,7 @@ def open_index(settings: Settings, embeddings: Embeddings) -> VectorIndex:
 
 
 @contextmanager
-def opening(settings: Settings) -> Iterator[None]:
+def _opening(settings: Settings) -> Iterator[None]:
     """One process at a time opens (or creates, or recreates) the embedded store: two processes
     creating Chroma's schema at once fail ("table collections already exists")."""
     if settings.index.chroma_url:
