@@ -7,7 +7,7 @@ Protocol: the 602 articles of ``../shared/data/allsides-dev`` are rendered as pa
 with the product into a temporary home (real SQLite, Chroma and the local model). Parameters
 are chosen on the fitting weeks only (even ISO weeks of 2021) and reported on both:
 
-- grouping: a grid over the weights of the similarity and the threshold, scored by pairwise F1
+- grouping: a grid over the weights of the similarity, the linkage and the threshold, scored
   against the AllSides story ids, each week grouped as the product does (with the week before
   as context);
 - relevance: for every (week, topic) job of the fitting weeks (topics with two or more stories
@@ -99,14 +99,24 @@ def simulate(weeks: list[tuple[list[Item], Signals]], params: GroupingParams) ->
 
 def grid() -> list[GroupingParams]:
     out = []
-    for embed, tfidf, names, numbers in itertools.product(
-        (0.15, 0.3, 0.5), (0.7, 0.85), (0.0, 0.15, 0.3), (0.0, 0.1)
+    for embed, tfidf, names, numbers, title in itertools.product(
+        (0.15, 0.3, 0.5), (0.7, 0.85), (0.0, 0.15, 0.3), (0.0, 0.1), (0.0, 0.2, 0.4)
     ):
         for days, tolerance in ((0.3, 0), (0.3, 1), (0.15, 0), (0.2, 1), (0.3, 2)):
-            for threshold in np.arange(0.6, 0.96, 0.02):
+            for threshold, linkage in itertools.product(
+                np.arange(0.6, 0.96, 0.02), ("complete", "average")
+            ):
                 out.append(
                     GroupingParams(
-                        embed, tfidf, names, numbers, days, tolerance, round(float(threshold), 2)
+                        embed,
+                        tfidf,
+                        names,
+                        numbers,
+                        title,
+                        days,
+                        tolerance,
+                        round(float(threshold), 2),
+                        linkage,
                     )
                 )
     return out
@@ -200,6 +210,9 @@ def main() -> None:
             results.append((f, p, r, params))
         results.sort(key=lambda x: -x[0])
         best_grouping = results[0][3]
+        for linkage in ("complete", "average"):
+            best = next(r for r in results if r[3].linkage == linkage)
+            log(f"best with {linkage} linkage: fit F1 {best[0]:.3f}, {best[3]}")
         grouping_rows = {
             "fitting weeks": score(best_grouping, allsides.FIT_WEEKS),
             "reporting weeks": score(best_grouping, allsides.REPORT_WEEKS),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -74,6 +76,44 @@ def test_days_apart_make_articles_less_alike() -> None:
     alike = Signals.of([QUAKE[0], same_day, days_later]).similarity(PARAMS)
     assert alike[0, 2] < alike[0, 1]
     assert alike[0, 1] - alike[0, 2] == pytest.approx(PARAMS.days * 3 / 5, abs=1e-6)
+
+
+def test_near_identical_titles_bring_reports_with_different_leads_together() -> None:
+    """Two outlets' reports of one vote, titled alike, whose leads tell it in other words."""
+    reports = [
+        item("t1", 100, "Senate passes bill to counter China's tech reach",
+             "Lawmakers voted 68 to 32 on Tuesday for a measure funding semiconductor research, "
+             "robotics and artificial intelligence, sending it to the House of Representatives "
+             "where its prospects remain uncertain.", "budget"),
+        item("t2", 100, "Senate passes bill to counter China tech reach",
+             "A sweeping package of industrial policy cleared the chamber with bipartisan "
+             "support; Majority Leader Chuck Schumer called it a historic investment in "
+             "American manufacturing and scientific workers.", "final"),
+    ]  # fmt: skip
+    signals = Signals.of(reports)
+    assert signals.titles[0, 1] > 0.6 > signals.lexical[0, 1]
+    by_leads = GroupingParams(embed=0.0, tfidf=1.0, names=0.0, numbers=0.0, threshold=0.6)
+    assert cluster(reports, by_leads) == [[0], [1]]
+    assert cluster(reports, replace(by_leads, title=1.0)) == [[0, 1]]
+
+
+def test_average_linkage_joins_a_group_that_complete_linkage_keeps_apart() -> None:
+    """A follow-up close to most of a story but far from one of its articles: complete linkage
+    (farthest pair) leaves it out, average linkage (mean distance) takes it in."""
+    items = [
+        Item("a", 100, "a", vector("quake"), names=frozenset()),
+        Item("b", 100, "b", vector("quake"), names=frozenset()),
+        Item("c", 100, "c", vector("budget"), names=frozenset()),
+    ]
+    signals = Signals.of(items)
+    # a and b identical; c: distance 0.5 from a, 1.0 from b (set by hand)
+    lexical = np.array([[1.0, 1.0, 0.5], [1.0, 1.0, 0.0], [0.5, 0.0, 1.0]])
+    signals = replace(signals, dense=lexical, lexical=lexical)
+    only_lexical = GroupingParams(embed=0.0, tfidf=1.0, names=0.0, numbers=0.0, threshold=0.8)
+    complete = cluster(items, only_lexical, signals)
+    average = cluster(items, replace(only_lexical, linkage="average"), signals)
+    assert complete == [[0, 1], [2]]
+    assert average == [[0, 1, 2]]
 
 
 def test_one_or_no_article() -> None:

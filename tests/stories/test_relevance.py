@@ -101,6 +101,18 @@ def test_the_shipped_model_is_fitted_and_sane() -> None:
     assert 0 < model.threshold < 1
 
 
+def test_story_parameters_with_an_unknown_linkage_are_refused() -> None:
+    import json
+    from importlib import resources
+
+    from citebrief.stories import params
+
+    data = json.loads((resources.files("citebrief") / "data" / "stories.json").read_text("utf-8"))
+    data["grouping"]["linkage"] = "ward"
+    with pytest.raises(ValueError, match="unknown linkage 'ward'"):
+        params.parse(data)
+
+
 def test_the_wording_of_a_question_is_not_a_key_term() -> None:
     found = key_terms("How long are delivery lead times for Ascend servers?", {}, 100)
     assert [t.word for t in found] == ["delivery", "lead", "times", "ascend", "servers"]

@@ -1,11 +1,12 @@
 """Grouping articles into stories (pure): one news event covered by several outlets.
 
-Two articles are alike by a weighted sum of four signals: the cosine of their title-and-lead
+Two articles are alike by a weighted sum of five signals: the cosine of their title-and-lead
 embeddings, the TF-IDF cosine of their title and lead (words and word pairs, so that names and
-phrases count), the overlap of the names and of the numbers they mention; minus a penalty that
-grows with the days between them. Agglomerative clustering (scikit-learn, complete linkage)
-cuts the tree where the least alike pair of a group would fall below the threshold. The
-weights and the threshold are fitted on the shared AllSides dev stories (``evals/fit_stories.py``).
+phrases count) and of their titles alone, the overlap of the names and of the numbers they
+mention; minus a penalty that grows with the days between them. Agglomerative clustering
+(scikit-learn) cuts the tree where the least alike pair of a group (complete linkage), or its
+pairs on average (average linkage), would fall below the threshold. The weights, the linkage
+and the threshold are fitted on the shared AllSides dev stories (``evals/fit_stories.py``).
 
 Story ids are stable: a group that holds articles already in a story keeps that story's id
 (the one most of them carry); only a group of new articles gets a new id.
@@ -24,6 +25,7 @@ import numpy as np
 from citebrief.text import names, numbers
 
 LEAD_CHARS = 600  # the lead: title and this much of the text
+LINKAGES = ("complete", "average")  # how far apart two groups are: their farthest pair, or mean
 
 
 def lead(title: str, text: str) -> str:
@@ -37,9 +39,11 @@ class GroupingParams:
     tfidf: float = 0.85  # weight of the TF-IDF cosine
     names: float = 0.15  # weight of the Jaccard overlap of names
     numbers: float = 0.1  # weight of the Jaccard overlap of numbers
+    title: float = 0.0  # weight of the TF-IDF cosine of the titles alone
     days: float = 0.3  # similarity lost over five days apart ...
     tolerance: int = 0  # ... counted after this many days
-    threshold: float = 0.86  # largest distance (1 - similarity) inside one story
+    threshold: float = 0.86  # largest distance (1 - similarity) inside one story ...
+    linkage: str = "complete"  # ... between its least alike pair, or on average ("average")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +57,7 @@ class Item:
     story: str | None = None  # the story it is in already, if any
     names: frozenset[str] = field(default=frozenset())
     numbers: frozenset[str] = field(default=frozenset())
+    title: str = ""
 
     @classmethod
     def of(
@@ -60,7 +65,14 @@ class Item:
     ) -> Item:
         start = lead(title, text)
         return cls(
-            id, day, start, vector, story, frozenset(names(start)), frozenset(numbers(start))
+            id,
+            day,
+            start,
+            vector,
+            story,
+            frozenset(names(start)),
+            frozenset(numbers(start)),
+            title,
         )
 
 
@@ -83,36 +95,40 @@ class Signals:
     names: np.ndarray[Any, Any]  # Jaccard overlap of names
     numbers: np.ndarray[Any, Any]  # Jaccard overlap of numbers
     apart: np.ndarray[Any, Any]  # days between
+    titles: np.ndarray[Any, Any]  # TF-IDF cosine of the titles
 
     @classmethod
     def of(cls, items: Sequence[Item]) -> Signals:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
+        def cosines(texts: list[str]) -> np.ndarray[Any, Any]:
+            try:
+                tfidf = TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 2))
+                matrix = tfidf.fit_transform(texts)
+                return np.asarray((matrix @ matrix.T).toarray())
+            except ValueError:  # no words at all (every text empty or stopwords only)
+                return np.zeros((len(texts), len(texts)))
+
         vectors = np.vstack([np.asarray(i.vector, dtype=np.float32) for i in items])
-        dense = vectors @ vectors.T
-        try:
-            tfidf = TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 2))
-            matrix = tfidf.fit_transform([i.lead for i in items])
-            lexical = (matrix @ matrix.T).toarray()
-        except ValueError:  # no words at all (every lead empty or stopwords only)
-            lexical = np.zeros_like(dense)
         days = np.array([i.day for i in items])
         return cls(
-            dense,
-            lexical,
+            vectors @ vectors.T,
+            cosines([i.lead for i in items]),
             _jaccard([i.names for i in items]),
             _jaccard([i.numbers for i in items]),
             np.abs(days[:, None] - days[None, :]),
+            cosines([i.title for i in items]),
         )
 
     def similarity(self, params: GroupingParams) -> np.ndarray[Any, Any]:
         """Pairwise similarity, 1 on the diagonal."""
-        total = params.embed + params.tfidf + params.names + params.numbers
+        total = params.embed + params.tfidf + params.names + params.numbers + params.title
         alike = (
             params.embed * self.dense
             + params.tfidf * self.lexical
             + params.names * self.names
             + params.numbers * self.numbers
+            + params.title * self.titles
         ) / total
         alike = alike - params.days * np.clip(self.apart - params.tolerance, 0, 5) / 5
         np.fill_diagonal(alike, 1.0)
@@ -135,7 +151,7 @@ def cluster(
     labels = AgglomerativeClustering(
         n_clusters=None,
         metric="precomputed",
-        linkage="complete",
+        linkage=params.linkage,
         distance_threshold=params.threshold,
     ).fit_predict(distance)
     groups: dict[int, list[int]] = {}

@@ -10,7 +10,7 @@ from importlib import resources
 from typing import Any
 
 from citebrief.errors import ConfigError
-from citebrief.stories.cluster import GroupingParams
+from citebrief.stories.cluster import LINKAGES, GroupingParams
 from citebrief.stories.relevance import RelevanceModel, Signals
 
 
@@ -30,6 +30,8 @@ def load() -> tuple[GroupingParams, RelevanceModel]:
 
 def parse(data: dict[str, Any]) -> tuple[GroupingParams, RelevanceModel]:
     grouping = GroupingParams(**{f.name: data["grouping"][f.name] for f in fields(GroupingParams)})
+    if grouping.linkage not in LINKAGES:
+        raise ValueError(f"unknown linkage {grouping.linkage!r}: one of {', '.join(LINKAGES)}")
     r = data["relevance"]
     if list(r["features"]) != list(Signals.FEATURES):
         raise ValueError("fitted on other relevance features: run evals/fit_stories.py")
