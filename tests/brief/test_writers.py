@@ -87,3 +87,24 @@ def test_an_answer_draft_is_one_takeaway_without_a_headline() -> None:
     draft = ExtractiveWriter().write_answer(request)
     assert [t.headline for t in draft.takeaways] == [""]
     assert any("Beijing" in s.text for s in draft.takeaways[0].sentences)
+
+
+def test_the_title_repeated_in_the_body_is_not_quoted() -> None:
+    """Some pages start their text with their own title: a sentence that says no more than the
+    headline is not a takeaway sentence."""
+    title = "Fauci clashes with Rand Paul again over Wuhan lab funding"
+    text = (
+        f"{title}! Dr. Anthony Fauci once again clashed with Sen. Rand Paul during a Tuesday "
+        "Senate hearing over accusations that he funded a Wuhan lab. Paul said the institutes "
+        "had sent money to the Wuhan Institute of Virology through a nonprofit group."
+    )
+    found = [
+        Passage("S1", "c1", "a1", 0, len(text), text, 0.1, 0.5, title, "Site", "2026-11-10",
+                "https://e.example/1")
+    ]  # fmt: skip
+    request = BriefingRequest("Fauci Rand Paul", WINDOW, [story("hearing", found)])
+    sentences = [
+        s.text for t in ExtractiveWriter().write_briefing(request).takeaways for s in t.sentences
+    ]
+    assert len(sentences) == 2
+    assert not any(s.startswith("Fauci clashes") for s in sentences)

@@ -63,6 +63,7 @@ def _candidates(passages: Sequence[Passage], used: set[str]) -> list[_Candidate]
     out = []
     for passage in passages:
         opinion = style.opinion_kind(passage.title, passage.url)
+        title = content_words(passage.title)
         for start, end in sentence_spans(passage.text):
             dateline = _DATELINE.match(passage.text, start, end)
             if dateline:  # "WASHINGTON, Nov 19 (Wire Asia Service) - " is not the news
@@ -73,7 +74,7 @@ def _candidates(passages: Sequence[Passage], used: set[str]) -> list[_Candidate]
             if style.problems(text):
                 continue
             words = content_words(text)
-            if words:
+            if words and not words <= title:  # the title again, in the body: the headline's job
                 out.append(_Candidate(passage, text, passage.start + start, words, opinion))
     return out
 
