@@ -4,11 +4,12 @@ causes, with its top candidate stories.
 
     python evals/relevance_misses.py
 
-Ingests the 602 dev articles into a temporary home as ``fit_stories.py`` does (about a
-minute), runs the product's ``find_stories`` on each job with the shipped parameters, and
-prints per split (fitting, reporting weeks) the causes of the misses, then each miss of the
-reporting weeks. Jobs whose absent topic is judged present by hand (``contested``) are left
-out, as in the fit report. Nothing is fitted or written.
+Ingests the 602 dev articles into a temporary home (removed afterwards) as ``fit_stories.py``
+does (about a minute), runs the product's ``find_stories`` on each job with the shipped
+parameters, and prints per split (fitting, reporting weeks) the causes of the misses, a
+threshold sweep, then each miss of the reporting weeks. Jobs whose absent topic is judged
+present by hand (``contested``) are left out, as in the fit report. Nothing is fitted or
+written.
 """
 
 from __future__ import annotations
@@ -55,38 +56,29 @@ def sweep(
     weeks: frozenset[int],
     threshold: float,
     min_coverage: float,
-) -> tuple[float, float, float]:
-    """Briefing outcomes at another threshold, as ``fit_stories.briefing_outcomes`` counts
-    them: chosen stories about the topic, present topics answered, absent topics refused."""
-    chosen = about = present = answered = absent = refused = 0
-    for job, _, rows in jobs:
-        if job.week not in weeks:
-            continue
-        picks = [
-            r
-            for r in rows
-            if r.scored.probability >= threshold and r.scored.signals.coverage >= min_coverage
-        ][: fit_stories.TAKEAWAYS]
-        if job.present:
-            present += 1
-            answered += bool(picks)
-            chosen += len(picks)
-            about += sum(r.about for r in picks)
-        else:
-            absent += 1
-            refused += not picks
-    return about / max(chosen, 1), answered / max(present, 1), refused / max(absent, 1)
+) -> dict[str, float]:
+    """Briefing outcomes at another threshold, counted by ``fit_stories.briefing_outcomes``."""
+    mine = [(job, finding, rows) for job, finding, rows in jobs if job.week in weeks]
+    return fit_stories.briefing_outcomes(
+        [(job, finding, [r.about for r in rows]) for job, finding, rows in mine],
+        [[r.scored.probability for r in rows] for _, _, rows in mine],
+        threshold,
+        min_coverage,
+    )
 
 
 def main() -> None:
     stories, pages = allsides.load()
     topics = allsides.Topics(stories, adjudicated=True)
     label_of = {s.id: s.topic for s in stories}
-    scratch = Path(tempfile.mkdtemp(prefix="citebrief-relevance-misses-"))
-    folder = allsides.write_pages(pages, scratch / "pages")
-    settings = load_settings(home=scratch / "home", chroma_url=None)
     jobs: list[tuple[allsides.Job, Finding, list[Candidate]]] = []
-    with open_workspace(settings, verifier="lexical") as ws:
+    with (
+        tempfile.TemporaryDirectory(prefix="citebrief-relevance-misses-") as tmp,
+        open_workspace(
+            load_settings(home=Path(tmp) / "home", chroma_url=None), verifier="lexical"
+        ) as ws,
+    ):
+        folder = allsides.write_pages(pages, Path(tmp) / "pages")
         ws.ingest([folder])
         gold = {a: p.story for a, p in allsides.pages_of(ws.corpus.db, pages).items()}
         model = ws.evidence.relevance
@@ -125,8 +117,11 @@ def main() -> None:
     print("threshold  split      chosen on topic  present answered  absent refused")
     for threshold in (0.86, 0.88, 0.90, 0.92, 0.94, 0.96, 0.98):
         for split, weeks in (("fitting", allsides.FIT_WEEKS), ("reporting", allsides.REPORT_WEEKS)):
-            on, answered, kept_out = sweep(jobs, weeks, threshold, model.min_coverage)
-            print(f"{threshold:9.2f}  {split:9}  {on:15.3f}  {answered:16.3f}  {kept_out:14.3f}")
+            out = sweep(jobs, weeks, threshold, model.min_coverage)
+            print(
+                f"{threshold:9.2f}  {split:9}  {out['on_topic']:15.3f}"
+                f"  {out['present_answered']:16.3f}  {out['absent_refused']:14.3f}"
+            )
     print("\nmisses of the reporting weeks (top four candidates each)")
     for job, finding, rows in jobs:
         wrong = bool(finding.on_topic) != job.present
