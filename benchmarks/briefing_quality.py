@@ -27,7 +27,9 @@ Reported, for each system:
 - coverage: ROUGE-2 recall (rouge-score, stemmed) of the briefing's text against the editors'
   roundups of that week's stories of the topic, next to a length-matched lead baseline (first
   sentences of those stories' articles, in turn, cut to the briefing's length in words);
-- refusals: share of present-topic weeks refused, share of absent-topic weeks refused.
+- refusals: share of present-topic weeks refused, share of absent-topic weeks refused;
+- opinion labels: cited articles AllSides tags as opinion (their pages declare the section
+  "Opinion") whose source is labelled opinion, and cited news reports labelled opinion.
 """
 
 from __future__ import annotations
@@ -208,6 +210,7 @@ def score(
     own_lead: list[float] = []
     alone, supported, resolved = [], [], []
     uncited_titles, repeated = [], []
+    opinion_labelled, news_labelled = [], []
     titles = {a: p.title for a, p in page_of.items()}
     for entry in result["jobs"]:
         job = entry["job"]
@@ -225,6 +228,11 @@ def score(
             refused_present += 1
             continue
         sources = {s["number"]: s for s in briefing["sources"]}
+        for source in sources.values():
+            page = page_of.get(source["article_id"])
+            if page is not None:
+                labels = opinion_labelled if page.section else news_labelled
+                labels.append(float(bool(source.get("opinion"))))
         for takeaway in briefing["takeaways"]:
             for sentence in takeaway["sentences"]:
                 alone.append(float(not problems(unframe(sentence["text"])[1])))
@@ -301,6 +309,12 @@ def score(
         statistics.mean(uncited_titles) if uncited_titles else 0.0
     )
     out["headlines repeated"] = statistics.mean(repeated) if repeated else 0.0
+    out["cited opinion pieces labelled opinion"] = (
+        statistics.mean(opinion_labelled) if opinion_labelled else 0.0
+    )
+    out["cited news reports labelled opinion"] = (
+        statistics.mean(news_labelled) if news_labelled else 0.0
+    )
     out["sentences supported (offline verifier)"] = statistics.mean(supported) if supported else 0.0
     out["citations that resolve"] = statistics.mean(resolved) if resolved else 0.0
     out["present jobs"] = present

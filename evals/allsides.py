@@ -35,6 +35,7 @@ class Page:
     title: str
     url: str
     paragraphs: tuple[str, ...]
+    section: str = ""  # "Opinion" for what AllSides tags as opinion, as a site declares it
 
     @property
     def week(self) -> int:
@@ -87,21 +88,27 @@ def load(path: Path = DATA) -> tuple[list[StoryInfo], list[Page]]:
                         news["newsTitle"],
                         news["newsLink"],
                         body,
+                        "Opinion" if news.get("opinionTag") == "OPINION" else "",
                     )
                 )
     return stories, pages
 
 
 def render(page: Page) -> str:
-    """An article page as a site would serve it: metadata in the head, text in <article>."""
+    """An article page as a site would serve it: metadata in the head (the section of an
+    article AllSides tags as opinion is "Opinion", as news sites declare it), text in
+    <article>."""
     e = html.escape
     body = "\n".join(f"<p>{e(p)}</p>" for p in page.paragraphs)
+    section = (
+        f'<meta property="article:section" content="{e(page.section)}">\n' if page.section else ""
+    )
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>{e(page.title)}</title>
 <meta property="og:title" content="{e(page.title)}">
 <meta property="og:site_name" content="{e(page.outlet)}">
 <meta property="article:published_time" content="{page.day.isoformat()}T12:00:00Z">
-<link rel="canonical" href="{e(page.url)}">
+{section}<link rel="canonical" href="{e(page.url)}">
 </head><body><header><nav><a href="/">Home</a></nav></header>
 <main><article><h1>{e(page.title)}</h1>
 {body}

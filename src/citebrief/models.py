@@ -49,6 +49,7 @@ class Extracted:
     language: str = ""
     description: str = ""
     sample: bool = False  # the page marks itself as sample content
+    section: str = ""  # the site's section or categories ("Opinion"), as the page declares them
 
 
 @dataclass(slots=True)
@@ -68,6 +69,7 @@ class Article:
     source: str = ""  # the SOURCE argument it came from
     sample: bool = False
     minhash: bytes = b""
+    section: str = ""  # the site's section ("Opinion", "World; Europe"), or ""
 
     @property
     def day(self) -> str:
@@ -179,6 +181,7 @@ class Passage:
     site_name: str
     published: str  # the article's day
     url: str
+    section: str = ""  # the article's section ("Opinion"), or ""
 
 
 @dataclass(slots=True)

@@ -119,6 +119,26 @@ def test_opinion_kind(title: str, url: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ("Opinion", "an op-ed"),  # The Wall Street Journal's op-ed without its title's kicker
+        ("Opinion; Columnists", "an op-ed"),
+        ("Commentary", "a commentary"),
+        ("Editorials", "an editorial"),
+        ("News; Columns", "a column"),
+        ("Letters to the Editor", "a letter"),
+        ("U.S.", ""),
+        ("fact check", ""),
+        ("Opinionated tech", ""),
+        ("", ""),
+    ],
+)
+def test_opinion_kind_reads_the_declared_section(section: str, expected: str) -> None:
+    url = "https://www.wsj.com/articles/is-football-violence-a-crime-11574121884"
+    assert opinion_kind("Is Football Violence a Crime?", url, section) == expected
+
+
+@pytest.mark.parametrize(
     ("sentence", "expected"),
     [
         (

@@ -108,3 +108,19 @@ def test_the_title_repeated_in_the_body_is_not_quoted() -> None:
     ]
     assert len(sentences) == 2
     assert not any(s.startswith("Fauci clashes") for s in sentences)
+
+
+def test_an_article_in_an_opinion_section_is_quoted_as_opinion() -> None:
+    """Its title and URL say nothing; the section its page declares does."""
+    text = (
+        "The memory rule will cost American chipmakers more than it costs Beijing. "
+        "Export controls on HBM stacks push Chinese buyers toward domestic suppliers."
+    )
+    found = [
+        Passage("S1", "c1", "a1", 0, len(text), text, 0.1, 0.5, "The memory rule backfires",
+                "Pacific Ledger", "2026-11-10", "https://e.example/2026/11/10/rule",
+                section="Opinion")
+    ]  # fmt: skip
+    request = BriefingRequest("HBM memory rule", WINDOW, [story("rule", found)])
+    (takeaway,) = ExtractiveWriter().write_briefing(request).takeaways
+    assert takeaway.sentences[0].text.startswith("An op-ed in Pacific Ledger argues: “")

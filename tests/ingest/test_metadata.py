@@ -9,12 +9,15 @@ from functools import cache
 
 import pytest
 
+from citebrief.brief.style import opinion_kind
+from citebrief.errors import ExtractionError
 from citebrief.ingest.extract import extract_html
 from citebrief.ingest.metadata import (
     PageNames,
     names_in_page,
     published_date,
     registered_domain,
+    section,
     site_name,
     url_date,
 )
@@ -106,6 +109,35 @@ def test_a_full_url_date_wins_a_disagreement_with_the_metadata() -> None:
     assert published_date("2019-10-13", "") == "2019-10-13"
 
 
+@pytest.mark.parametrize(
+    ("categories", "url", "expected"),
+    [
+        (["Opinion"], "https://www.wsj.com/articles/x", "Opinion"),
+        (["World", "Europe"], "https://www.bbc.com/news/world-europe-1", "World; Europe"),
+        (["gizmodo.com"], "https://gizmodo.com/a-man", ""),  # the host is no section
+        (["Opinion &amp; Analysis", "opinion & analysis"], "", "Opinion & Analysis"),
+        (["  News\n"], "", "News"),
+        (["a", "b", "c", "d"], "", "a; b; c"),
+        (["x" * 61], "", ""),  # a list of names, not a section
+        (None, "", ""),
+    ],
+)
+def test_section(categories: list[str] | None, url: str, expected: str) -> None:
+    assert section(categories, url) == expected
+
+
+def test_an_article_section_in_the_head_is_read() -> None:
+    page = (
+        '<html><head><meta property="article:section" content="Opinion"><title>Is football'
+        " violence a crime?</title></head><body><article>"
+        + "".join(f"<p>Paragraph {i} of a column about football and the law.</p>" for i in range(8))
+        + "</article></body></html>"
+    )
+    found = extract_html(page, "https://www.wsj.com/articles/is-football-violence-a-crime-1")
+    assert found.section == "Opinion"
+    assert opinion_kind(found.title, "https://www.wsj.com/articles/x", found.section) == "an op-ed"
+
+
 # --- on the shared news pages -------------------------------------------------------------------
 @cache
 def pages() -> list[tuple[str, str, str]]:
@@ -129,6 +161,24 @@ def test_no_shared_page_keeps_a_site_name_no_reader_would_cite() -> None:
             d.lower() for d in names_in_page(html).declared
         }, (page, name)
         assert name not in ("Hosted", "Nj"), (page, name)
+
+
+def test_opinion_sections_of_the_shared_pages_are_their_op_eds() -> None:
+    """Of the sections the shared pages declare, those that mark opinion are on the two pages
+    titled "Opinion | ..." (The New York Times, The Wall Street Journal); "fact check", "ideas",
+    "Сolumn" (a Cyrillic С, a blog's category) and the rest mark nothing."""
+    declared, opinion = 0, []
+    for _, html, url in pages():
+        try:
+            found = extract_html(html, url)
+        except ExtractionError:
+            continue
+        declared += bool(found.section)
+        if opinion_kind("", "", found.section):
+            opinion.append(found.title)
+    assert declared == 33
+    assert sorted(t.split(" | ")[0] for t in opinion) == ["Opinion", "Opinion"]
+    assert len(opinion) == 2
 
 
 def _known_dates() -> list[tuple[str, str, str, str]]:

@@ -211,7 +211,7 @@ def sources(
                 first.published,
                 article.url,
                 quotes,
-                style.opinion_kind(article.title, article.url),
+                style.opinion_kind(article.title, article.url, article.section),
             )
         )
     return out

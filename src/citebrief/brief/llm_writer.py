@@ -117,7 +117,7 @@ def _triples(passages: list[Passage]) -> list[tuple[str, str, str]]:
     opinion piece, what kind it is ("The Trade Desk Review (op-ed), 2026-11-17: ...")."""
     out = []
     for p in passages:
-        kind = style.opinion_kind(p.title, p.url)
+        kind = style.opinion_kind(p.title, p.url, p.section)
         outlet = f"{p.site_name} ({kind.split(' ', 1)[1]})" if kind else p.site_name
         out.append((p.key, f"{outlet}, {p.published}: {p.title}", p.text))
     return out

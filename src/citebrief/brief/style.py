@@ -6,7 +6,7 @@ attribution frame around a quoted sentence.
   what you need to know", "[VIDEO]"); a title's own " - " stays when what follows is not the
   outlet.
 - ``opinion_kind`` says whether an article is opinion (op-ed, commentary, editorial, column),
-  from its title's kicker or its URL's path.
+  from its title's kicker, the section its page declares ("Opinion") or its URL's path.
 - ``problems`` lists why a sentence would not stand alone in a takeaway: a fragment or a
   truncated sentence, a leading pronoun, connective or definite reference ("The decision
   means") whose referent is elsewhere, a quotation whose speaker is only "he" or "she" (or
@@ -69,6 +69,11 @@ _OPINION_PATH = re.compile(
     r"(/|-|$)",
     re.I,
 )
+_OPINION_SECTION = re.compile(
+    r"^\s*(opinion|opinions|commentary|op-?eds?|editorials?|columns?|columnists?|perspectives?"
+    r"|letters?)\b",
+    re.I,
+)
 _OPINION_NAMES = {
     "opinion": "an op-ed",
     "opinions": "an op-ed",
@@ -90,11 +95,20 @@ _OPINION_NAMES = {
 }
 
 
-def opinion_kind(title: str, url: str = "") -> str:
-    """'an op-ed', 'a commentary', ... when the article is opinion, else ''."""
+def opinion_kind(title: str, url: str = "", section: str = "") -> str:
+    """'an op-ed', 'a commentary', ... when the article is opinion, else ''. ``section`` is
+    what the page declares ("Opinion", "Opinion; Columnists"): it marks an op-ed whose title
+    lost its "Opinion |" kicker (as feeds and aggregators quote titles) and whose URL has no
+    opinion path (The Wall Street Journal's /articles/...). On the shared news pages the two
+    opinion sections declared are on the two pages titled "Opinion | ...", and none of the
+    other 31 sections declared marks opinion."""
     kicker = _OPINION_KICKER.match(title)
     if kicker:
         return _OPINION_NAMES[kicker.group(1).lower()]
+    for part in section.split(";"):
+        named = _OPINION_SECTION.match(part)
+        if named:
+            return _OPINION_NAMES[named.group(1).lower()]
     path = _OPINION_PATH.search(re.sub(r"^[a-z]+://[^/]+", "", url))
     return _OPINION_NAMES[path.group(1).lower()] if path else ""
 

@@ -62,7 +62,7 @@ def _candidates(passages: Sequence[Passage], used: set[str]) -> list[_Candidate]
     """Every sentence of the passages that could be quoted on its own."""
     out = []
     for passage in passages:
-        opinion = style.opinion_kind(passage.title, passage.url)
+        opinion = style.opinion_kind(passage.title, passage.url, passage.section)
         title = content_words(passage.title)
         for start, end in sentence_spans(passage.text):
             dateline = _DATELINE.match(passage.text, start, end)
@@ -276,7 +276,8 @@ def _headline(chosen: list[_Candidate], passages: Sequence[Passage], taken: set[
         aid, title = item
         words = content_words(title)
         others = [content_words(t) for a, t in titles if a != aid]
-        opinion = bool(style.opinion_kind(by_article[aid].title, by_article[aid].url))
+        article = by_article[aid]
+        opinion = bool(style.opinion_kind(article.title, article.url, article.section))
         return (not opinion, sum(_overlap(words, o) for o in others) + _overlap(words, said))
 
     return max(titles, key=central)[1]

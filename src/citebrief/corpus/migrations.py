@@ -157,6 +157,11 @@ MIGRATIONS = (
         _sql(V3),
     ),
     Migration(4, "the record of briefings sent by email", _sql(V4)),
+    Migration(
+        5,
+        "the article's section as its page declares it (opinion labels)",
+        _sql("ALTER TABLE articles ADD COLUMN section TEXT NOT NULL DEFAULT '';"),
+    ),
 )
 LATEST = MIGRATIONS[-1].version
 

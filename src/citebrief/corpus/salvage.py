@@ -59,6 +59,16 @@ def _rows(db: sqlite3.Connection, table: str, columns: str) -> Iterator[sqlite3.
                 yield row
 
 
+def _article_columns(db: sqlite3.Connection) -> str:
+    """The article columns the database has: one damaged before a migration lacks the newer
+    ones (they take their defaults)."""
+    try:
+        present = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
+    except sqlite3.DatabaseError:
+        return ARTICLE_COLUMNS
+    return ", ".join(c for c in ARTICLE_COLUMNS.split(", ") if c in present or not present)
+
+
 def read_damaged(path: Path) -> Salvage:
     """What can still be read from a (possibly damaged) corpus database."""
     found = Salvage()
@@ -70,7 +80,7 @@ def read_damaged(path: Path) -> Salvage:
     db.row_factory = sqlite3.Row
     try:
         try:
-            for row in _rows(db, "articles", ARTICLE_COLUMNS):
+            for row in _rows(db, "articles", _article_columns(db)):
                 if row is None:
                     found.lost += 1
                     continue

@@ -28,7 +28,7 @@ from citebrief.text import plural
 
 ARTICLE_COLUMNS = (
     "id, location, url, canonical_url, title, author, site_name, published, language, "
-    "fetched_at, source, sample, content_hash, minhash, text"
+    "fetched_at, source, sample, content_hash, minhash, text, section"
 )
 CHUNK_COLUMNS = "id, article_id, idx, start, end, text"
 
@@ -495,14 +495,15 @@ class Corpus:
             db.execute("DELETE FROM article_vectors WHERE article_id = ?", (article.id,))
             db.execute(
                 f"INSERT INTO articles ({ARTICLE_COLUMNS}, day, indexed, added_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"
                 " ON CONFLICT(id) DO UPDATE SET location = excluded.location, url = excluded.url,"
                 " canonical_url = excluded.canonical_url, title = excluded.title,"
                 " author = excluded.author, site_name = excluded.site_name,"
                 " published = excluded.published, language = excluded.language,"
                 " fetched_at = excluded.fetched_at, source = excluded.source,"
                 " sample = excluded.sample, content_hash = excluded.content_hash,"
-                " minhash = excluded.minhash, text = excluded.text, day = excluded.day,"
+                " minhash = excluded.minhash, text = excluded.text, section = excluded.section,"
+                " day = excluded.day,"
                 " indexed = 0, updated_at = excluded.updated_at",
                 (
                     article.id,
@@ -520,6 +521,7 @@ class Corpus:
                     article.content_hash,
                     article.minhash,
                     article.text,
+                    article.section,
                     article.day,
                     stamp,
                     stamp,
@@ -578,5 +580,6 @@ class Corpus:
 
 
 def article_from_row(row: sqlite3.Row) -> Article:
-    values = {name: row[name] for name in ARTICLE_COLUMNS.split(", ")}
+    present = set(row.keys())  # a salvaged database of an older schema lacks newer columns
+    values = {name: row[name] for name in ARTICLE_COLUMNS.split(", ") if name in present}
     return Article(**{**values, "sample": bool(row["sample"]), "minhash": bytes(row["minhash"])})

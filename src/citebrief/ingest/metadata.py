@@ -139,6 +139,26 @@ def site_name(found: str, url: str, page: PageNames = PageNames()) -> str:
     return registered_domain(url) if url else ""
 
 
+# --- sections ------------------------------------------------------------------------------------
+_SECTIONS = 3  # a page's first few categories name its section; the rest are tags
+_SECTION_CHARS = 60
+
+
+def section(categories: list[str] | None, url: str = "") -> str:
+    """The site section a page declares (trafilatura's categories: JSON-LD ``articleSection``,
+    category links, ``article:section``), cleaned: "Opinion", "World; Europe". A category that
+    is only the site's host ("gizmodo.com") says nothing and is dropped."""
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.") if url else ""
+    kept: list[str] = []
+    for category in categories or []:
+        name = " ".join(html_lib.unescape(category).split()).strip(" ;,|")
+        if not name or len(name) > _SECTION_CHARS or name.lower() in (host, f"www.{host}"):
+            continue
+        if name.lower() not in (k.lower() for k in kept):
+            kept.append(name)
+    return "; ".join(kept[:_SECTIONS])
+
+
 # --- dates ---------------------------------------------------------------------------------------
 _MONTHS = {
     name: number

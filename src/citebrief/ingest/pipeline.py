@@ -409,6 +409,7 @@ def _store(run: _Run, item: Item, got: Fetched, extracted: Extracted, note: str)
         source=item.source,
         sample=extracted.sample,
         minhash=signature,
+        section=extracted.section,
     )
     spans = chunking.chunk_text(article.text, splitter=run.splitter)
     rows = run.corpus.save(article, spans)

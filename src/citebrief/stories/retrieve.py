@@ -198,6 +198,7 @@ def select(
                 site_name=article.site_name,
                 published=article.day,
                 url=article.url,
+                section=article.section,
             )
         )
     return passages
