@@ -184,6 +184,13 @@ def test_opinion_kind_reads_the_declared_section(section: str, expected: str) ->
         ("ET to include details from the NASA telecon.", ["page furniture"]),
         ("A spokesperson for SK Hynix declined to comment on the new rule.", ["no news"]),
         (
+            "I intended to duly fulfill my duty as a political columnist and write about the first"
+            " 100 days of Joe Biden's presidency.",
+            ["no news"],
+        ),
+        ("In this column, the memory rule is weighed against its costs.", ["no news"]),
+        ("We wrote in March that the HBM rule would tighten by Dec. 15.", []),
+        (
             "Memory makers expect the HBM rule to hold on Dec. 15, officials said, and...",
             ["truncated"],
         ),

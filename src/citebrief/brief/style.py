@@ -147,6 +147,11 @@ _NO_CONTENT = re.compile(
     r"did not (immediately )?respond|declined to comment|could not be reached|for comment",
     re.I,
 )
+# the writer on their own writing: "I intended to ... write about the first 100 days"
+_ABOUT_ITSELF = re.compile(
+    r"\b(?:I|[Ww]e)\b[^.!?]{0,80}\b(?:write|writing|wrote)\s+about\b"
+    r"|\b[Ii]n this (?:column|piece|essay|op-ed|newsletter)\b"
+)
 _WEB = re.compile(r"https?://|www\.|@\w{2,}|#\w{2,}")
 _TRUNCATED = re.compile(r"(\.\.\.|…)\s*[\"”’)]*\s*$")
 # "The decision means ...", "The senators will ...": a definite reference to something named
@@ -226,7 +231,7 @@ def problems(sentence: str, *, follows_previous: bool = False) -> list[str]:
         found.append("forward reference")
     if is_furniture(text) or _WEB.search(text):
         found.append("page furniture")
-    if _NO_CONTENT.search(text):
+    if _NO_CONTENT.search(text) or _ABOUT_ITSELF.search(text):
         found.append("no news")
     if _BYLINE.search(text):
         found.append("byline")
