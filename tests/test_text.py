@@ -6,6 +6,7 @@ import pytest
 
 from citebrief.text import (
     QueryParts,
+    abbreviations,
     article_day,
     content_words,
     numbers,
@@ -194,3 +195,14 @@ def test_with_borrowed_writes_what_query_parts_reads() -> None:
     assert query == "What did Huawei say about it? (HBM rule)"
     assert query_parts(query).asked == "What did Huawei say about it? HBM rule"
     assert with_borrowed("Who makes HBM?", "") == "Who makes HBM?"
+
+
+def test_dotted_abbreviations_are_one_word() -> None:
+    assert abbreviations("The U.S. and the U.K. met, e.g. at the U.N. in N.Y.C.") == {
+        "us",
+        "uk",
+        "eg",
+        "un",
+        "nyc",
+    }
+    assert abbreviations("US officials. A. Smith said so.") == set()

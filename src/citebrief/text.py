@@ -54,6 +54,15 @@ def stem(word: str) -> str:
     return word
 
 
+_DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}")  # "U.S.", "U.K.", "e.g."
+
+
+def abbreviations(text: str) -> set[str]:
+    """Dotted abbreviations as one word each, lower-cased: "U.S." -> "us" (``words`` reads it
+    as "u" and "s")."""
+    return {m.group(0).replace(".", "").lower() for m in _DOTTED.finditer(text)}
+
+
 def content_terms(text: str) -> list[str]:
     """Stems of the words that carry meaning (no stopwords, no single characters), in order."""
     return [stem(w) for w in words(text) if len(w) > 1 and w not in STOPWORDS]

@@ -57,6 +57,32 @@ def test_variants_are_words_close_to_a_term_or_to_the_whole_topic() -> None:
     assert found == {"tariffs": {"duties", "trade"}, "china": {"beijing", "trade"}}
 
 
+def test_a_word_spelled_with_a_key_term_is_judged_by_its_spelling() -> None:
+    """Sheldon Whitehouse is not the White House, though the model reads "whitehouse" as
+    "white" + "house"; "house" stands in for no other term; "Iranian" is a form of "Iran"."""
+    near = unit(1, 1, 0)  # as close to the topic as a word can be
+    found = variants_of(
+        terms(("white", 1.0), ("house", 1.0), ("iran", 1.0)),
+        topic_vector=unit(1, 1, 0),
+        term_vectors={},
+        word_vectors={"whitehouse": near, "house": near, "iranian": unit(0, 0, 1), "war": near},
+        threshold=0.65,
+    )
+    assert found == {"white": {"war"}, "house": {"war"}, "iran": {"iranian", "war"}}
+
+
+def test_derived_forms_need_a_known_ending_and_a_stem_of_three_letters() -> None:
+    found = variants_of(
+        terms(("jobs", 1.0), ("war", 1.0), ("us", 1.0)),
+        topic_vector=unit(1, 0),
+        term_vectors={},
+        word_vectors={w: unit(0, 1) for w in ("jobless", "warns", "warsaw", "usa")},
+        threshold=0.65,
+    )
+    # "warns" and "warsaw" start with "war" but do not end as a form of it
+    assert found == {"jobs": {"jobless"}, "war": set(), "us": set()}
+
+
 def test_no_vocabulary_gives_no_variants() -> None:
     assert variants_of(terms(("x", 1.0)), unit(1, 0), {}, {}, 0.65) == {"x": set()}
 

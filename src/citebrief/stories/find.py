@@ -31,7 +31,7 @@ from citebrief.stories.cluster import lead
 from citebrief.stories.relevance import Finding, Scored
 from citebrief.stories.retrieve import Evidence, search
 from citebrief.stories.update import Embed, article_vectors, update_stories
-from citebrief.text import STOPWORDS, content_terms, names, query_parts, words
+from citebrief.text import STOPWORDS, abbreviations, content_terms, names, query_parts, words
 
 CANDIDATES = 40  # stories judged: the closest by titles and leads, and those of the best hits
 HIT_CHUNKS = 40  # best hits whose stories are candidates too
@@ -161,9 +161,10 @@ def find_stories(topic: str, evidence: Evidence, window: Window) -> Finding:
     scored = []
     for story_id in candidates:
         members = by_story[story_id]
-        stems = set(content_terms(" ".join(f"{a.title} {a.text}" for a in members)))
+        text = " ".join(f"{a.title} {a.text}" for a in members)
+        stems = set(content_terms(text)) | abbreviations(text)  # "U.S." holds "US"
         lead_words = {w for a in members for w in _lead_words(a)}
-        title_words = {w for a in members for w in words(a.title)}
+        title_words = {w for a in members for w in [*words(a.title), *abbreviations(a.title)]}
         found = relevance.signals(terms, dense[story_id], stems, lead_words, title_words, variants)
         p = relevance.probability(found, model)
         story = describe(

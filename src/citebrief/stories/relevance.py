@@ -85,10 +85,17 @@ def variants_of(
     threshold: float,
 ) -> dict[str, set[str]]:
     """Key term -> the words (of ``word_vectors``) close enough to count as it. A word close to
-    the whole topic counts for every term."""
-    if not word_vectors:
-        return {t.word: set() for t in terms}
-    vocabulary = list(word_vectors)
+    the whole topic counts for every term.
+
+    A word spelled with a key term is judged by its spelling, not its embedding: a derived
+    form ("Iranian" for "Iran", "jobless" for "jobs") is a variant of that term only; the term
+    itself is found as written and stands in for no other ("house" is close to the topic "US
+    House", yet it is not "US"); a compound is no variant ("Whitehouse", the senator, is close
+    to "White House" only because the model reads it as "white" + "house")."""
+    forms = {t.word: {w for w in word_vectors if _derived(w, t)} for t in terms}
+    vocabulary = [w for w in word_vectors if not _spelled_with(w, terms)]
+    if not vocabulary:
+        return forms
     matrix = np.vstack([np.asarray(word_vectors[w], dtype=np.float32) for w in vocabulary])
     whole = {vocabulary[i] for i in np.flatnonzero(matrix @ np.asarray(topic_vector) >= threshold)}
     out = {}
@@ -99,8 +106,34 @@ def variants_of(
             if vector is not None
             else set()
         )
-        out[term.word] = close | whole
+        out[term.word] = close | whole | forms[term.word]
     return out
+
+
+# endings that make a derived form of a word ("Iran" -> "Iranian", "job" -> "jobless")
+_DERIVED = ("s", "es", "i", "is", "ian", "ians", "ic", "ics", "ism", "ist", "ists", "ese", "ish",
+            "less", "ness", "al", "er", "ers", "ed", "ing", "ies", "y")  # fmt: skip
+
+
+def _derived(word: str, term: KeyTerm) -> bool:
+    """``word`` is the term with a derivational ending (stems of three letters or more)."""
+    return (
+        len(term.stem) >= 3
+        and word.startswith(term.stem)
+        and word[len(term.stem) :] in _DERIVED
+        and word != term.word
+    )
+
+
+def _spelled_with(word: str, terms: Sequence[KeyTerm]) -> bool:
+    """``word`` is a key term, a form of one, holds one ("whitehouse") or is held in one;
+    containment counts for stems of three letters or more only ("us" is in "house")."""
+    for term in terms:
+        if word == term.word or stem(word) == term.stem or _derived(word, term):
+            return True
+        if len(term.stem) >= 3 and len(word) >= 3 and (term.stem in word or word in term.word):
+            return True
+    return False
 
 
 def signals(
