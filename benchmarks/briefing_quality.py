@@ -161,7 +161,7 @@ def pairwise(predicted: dict[str, str], gold: dict[str, int]) -> tuple[float, fl
     return precision, recall, 2 * precision * recall / (precision + recall) if tp else 0.0
 
 
-def lead_text(pages: list[allsides.Page], stories: set[str] | list[str], like: str) -> str:
+def lead_text(pages: list[allsides.Page], stories: set[int] | list[int], like: str) -> str:
     """The first sentences of these stories' articles, in turn, cut to ``like``'s length."""
     from citebrief.text import sentences
 
@@ -210,7 +210,8 @@ def score(
     own_lead: list[float] = []
     alone, supported, resolved = [], [], []
     uncited_titles, repeated = [], []
-    opinion_labelled, news_labelled = [], []
+    opinion_labelled: list[float] = []
+    news_labelled: list[float] = []
     titles = {a: p.title for a, p in page_of.items()}
     for entry in result["jobs"]:
         job = entry["job"]

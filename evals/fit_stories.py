@@ -234,7 +234,7 @@ def main() -> None:
         for variant in (0.5, 0.55, 0.6, 0.65):
             model = RelevanceModel((0.0, 0.0, 0.0, 0.0), 0.0, 0.5, 0.0, variant)
             evidence = replace(ws.evidence, grouping=best_grouping, relevance=model)
-            per = defaultdict(list)
+            per: dict[str, list[tuple[allsides.Job, Finding, list[bool]]]] = defaultdict(list)
             for job in all_jobs:
                 finding = find_stories(job.topic, evidence, Window(job.start, job.end))
                 labels = [label(s.story.articles, gold, topics, job.topic) for s in finding.scored]
@@ -248,8 +248,8 @@ def main() -> None:
             log(f"relevance: signals with variant cosine {variant} for {len(all_jobs)} jobs")
 
     tried: list[dict[str, Any]] = []
-    for variant, per in candidates.items():
-        fit = per["fit"]
+    for variant, splits in candidates.items():
+        fit = splits["fit"]
         x = np.array([s.signals.values() for _, f, _ in fit for s in f.scored])
         y = np.array([on for _, _, labels in fit for on in labels])
         lr = LogisticRegression(class_weight="balanced", max_iter=2000).fit(x, y)
@@ -267,11 +267,11 @@ def main() -> None:
                     }
                 )
     chosen = max(tried, key=lambda t: t["fit"]["objective"])  # the first of equals
-    per = candidates[chosen["variant"]]
+    splits = candidates[chosen["variant"]]
     for name in ("report", "fit (AllSides labels)", "report (AllSides labels)"):
         chosen[name] = briefing_outcomes(
-            per[name],
-            probabilities(per[name], chosen["lr"]),
+            splits[name],
+            probabilities(splits[name], chosen["lr"]),
             chosen["threshold"],
             chosen["min_coverage"],
         )

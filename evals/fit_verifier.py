@@ -327,7 +327,8 @@ def write_report(
         "Gradient-boosted trees (sklearn `HistGradientBoostingClassifier`, class-balanced, "
         + ", ".join(f"{k}={v}" for k, v in TREES.items())
         + "), stored as plain lists in `src/citebrief/data/verifier.json` and walked in pure "
-        "Python by `citebrief.verify.offline.tree_ensemble_score`. Features (`citebrief.verify.offline.FEATURES`):",
+        "Python by `citebrief.verify.offline.tree_ensemble_score`. Features "
+        "(`citebrief.verify.offline.FEATURES`):",
         "",
         "- lexical: " + ", ".join(LEXICAL) + ";",
         "- MiniLM (all-MiniLM-L6-v2, int8 copy, one torch thread, "

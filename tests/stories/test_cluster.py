@@ -127,7 +127,10 @@ def test_leads_of_stopwords_only_still_group() -> None:
 
 
 def test_new_articles_inherit_the_story_they_join() -> None:
-    old = [item(i.id, i.day, *i.lead.split(". ", 1), "quake", story="s-quake") for i in QUAKE[:2]]
+    old = []
+    for i in QUAKE[:2]:
+        title, text = i.lead.split(". ", 1)
+        old.append(item(i.id, i.day, title, text, "quake", story="s-quake"))
     ids = group([*old, QUAKE[2], *BUDGET], PARAMS)
     assert ids["q3"] == "s-quake"  # a continuing story keeps its id
     assert ids["b1"] == ids["b2"] == new_story_id(["b1", "b2"])
