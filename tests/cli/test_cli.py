@@ -49,6 +49,7 @@ def test_ingest_sample_corpus_then_manage_it(tmp_path: Path) -> None:
     shown = run(home, "corpus", "show", first_id[:6])
     assert shown.returncode == 0
     assert f"id: {first_id}" in shown.stdout
+    assert "   section: " in shown.stdout  # the section its page declares (none here)
 
     removed = run(home, "corpus", "remove", first_id)
     assert removed.returncode == 0

@@ -84,6 +84,7 @@ def corpus_show(article_id: str) -> None:
         "title",
         "author",
         "site_name",
+        "section",
         "published",
         "language",
         "url",
