@@ -76,6 +76,18 @@ def test_a_refusal_without_missing_terms_names_the_closest_story() -> None:
     assert "rephrase" in hint
 
 
+def test_a_refusal_says_which_words_the_closest_story_lacks() -> None:
+    lacking = Scored(scored("x", 0.99).story, replace(SIGNALS, missing=("launch",)), 0.99, False)
+    message, hint = refusal(finding(lacking, scored("y", 0.3, on=False)))
+    assert message.endswith("the closest story, 'Title of x', does not mention 'launch'")
+    assert "rephrase" in hint
+
+
+def test_a_refusal_in_an_empty_window_names_no_story() -> None:
+    message, _ = refusal(finding())
+    assert message == "nothing from 2026-11-16 to 2026-11-22 covers 'chip export curbs'"
+
+
 def test_an_answer_draws_first_on_stories_headlined_with_what_is_asked() -> None:
     headlined = Scored(
         scored("vouchers", 0.975).story, replace(SIGNALS, headline=True), 0.975, True

@@ -47,10 +47,23 @@ def refusal(finding: Finding) -> tuple[str, str]:
             f"nothing {where} covers {finding.topic!r}: no article mentions {terms}",
             "check the spelling, widen the window (--since all), or ingest sources that cover it",
         )
-    closest = finding.scored[0].story.title if finding.scored else ""
-    near = f"; the closest story, {closest!r}, is not about it" if closest else ""
+    if not finding.scored:
+        return (
+            f"nothing {where} covers {finding.topic!r}",
+            "widen the window (--since all), rephrase the topic, or ingest more sources",
+        )
+    closest = finding.scored[0]
+    title = closest.story.title
+    if closest.signals.missing:  # it lacks some of the words asked: say which
+        terms = ", ".join(repr(t) for t in closest.signals.missing)
+        return (
+            f"nothing {where} covers {finding.topic!r}; the closest story, {title!r}, does not"
+            f" mention {terms}",
+            "rephrase the topic with the words its stories use, widen the window (--since all),"
+            " or ingest more sources",
+        )
     return (
-        f"nothing {where} covers {finding.topic!r}{near}",
+        f"nothing {where} covers {finding.topic!r}; the closest story, {title!r}, is not about it",
         "widen the window (--since all), rephrase the topic, or ingest more sources",
     )
 
