@@ -64,16 +64,12 @@ def headline(title: str, outlet: str = "", host: str = "") -> str:
 _OPINION_KICKER = re.compile(
     r"^\s*(opinion|commentary|op-ed|oped|editorial|column|perspective|letters?)\b", re.I
 )
-_OPINION_PATH = re.compile(
-    r"/(opinion|opinions|commentary|op-?eds?|editorials?|columns?|columnists?|perspectives?)"
-    r"(/|-|$)",
-    re.I,
+_OPINION_WORD = (
+    r"(opinion|opinions|commentary|op-?eds?|editorials?|columns?|columnists?|perspectives?"
+    r"|letters?)"
 )
-_OPINION_SECTION = re.compile(
-    r"^\s*(opinion|opinions|commentary|op-?eds?|editorials?|columns?|columnists?|perspectives?"
-    r"|letters?)\b",
-    re.I,
-)
+_OPINION_PATH = re.compile(rf"/{_OPINION_WORD}(/|-|$)", re.I)
+_OPINION_SECTION = re.compile(rf"^\s*{_OPINION_WORD}\b", re.I)
 _OPINION_NAMES = {
     "opinion": "an op-ed",
     "opinions": "an op-ed",

@@ -128,12 +128,11 @@ def _derived(word: str, term: KeyTerm) -> bool:
 def _spelled_with(word: str, terms: Sequence[KeyTerm]) -> bool:
     """``word`` is a key term, a form of one, holds one ("whitehouse") or is held in one;
     containment counts for stems of three letters or more only ("us" is in "house")."""
-    for term in terms:
-        if word == term.word or stem(word) == term.stem or _derived(word, term):
-            return True
-        if len(term.stem) >= 3 and len(word) >= 3 and (term.stem in word or word in term.word):
-            return True
-    return False
+    return any(
+        stem(word) == term.stem
+        or (len(term.stem) >= 3 and len(word) >= 3 and (term.stem in word or word in term.word))
+        for term in terms
+    )
 
 
 def signals(

@@ -47,25 +47,19 @@ def refusal(finding: Finding) -> tuple[str, str]:
             f"nothing {where} covers {finding.topic!r}: no article mentions {terms}",
             "check the spelling, widen the window (--since all), or ingest sources that cover it",
         )
+    elsewhere = "widen the window (--since all), rephrase the topic, or ingest more sources"
     if not finding.scored:
-        return (
-            f"nothing {where} covers {finding.topic!r}",
-            "widen the window (--since all), rephrase the topic, or ingest more sources",
-        )
+        return f"nothing {where} covers {finding.topic!r}", elsewhere
     closest = finding.scored[0]
-    title = closest.story.title
+    near = f"nothing {where} covers {finding.topic!r}; the closest story, {closest.story.title!r},"
     if closest.signals.missing:  # it lacks some of the words asked: say which
         terms = ", ".join(repr(t) for t in closest.signals.missing)
         return (
-            f"nothing {where} covers {finding.topic!r}; the closest story, {title!r}, does not"
-            f" mention {terms}",
+            f"{near} does not mention {terms}",
             "rephrase the topic with the words its stories use, widen the window (--since all),"
             " or ingest more sources",
         )
-    return (
-        f"nothing {where} covers {finding.topic!r}; the closest story, {title!r}, is not about it",
-        "widen the window (--since all), rephrase the topic, or ingest more sources",
-    )
+    return f"{near} is not about it", elsewhere
 
 
 def stories_note(on_topic: int, asked: int, window: Window) -> str:
