@@ -883,6 +883,30 @@ def test_same_text_and_near_duplicates_are_caught(
 
 
 # --- idempotence and updates --------------------------------------------------------------------
+def test_an_unchanged_page_fills_in_the_section_a_corpus_stored_without_it(
+    make_ws: MakeWorkspace, server: PageServer
+) -> None:
+    """A corpus written before sections were read (schema 4) learns them on the next ingest,
+    without re-indexing what did not change."""
+    ws = make_ws()
+    html = article_html("The memory rule backfires", paragraphs("section", 8)).replace(
+        "<head>", '<head><meta property="article:section" content="Opinion">', 1
+    )
+    url = server.page("/opinion-less-url", html)
+    aid = article_id(canonical_url(url))
+    assert result_for(ws.ingest([url]), url).outcome is Outcome.ADDED
+    ws.corpus.set_section(aid, "")  # as migration 5 leaves an article stored before it
+    vectors = ws.index.count()
+
+    again = ws.ingest([url])
+
+    assert result_for(again, url).outcome is Outcome.UNCHANGED
+    stored = ws.corpus.get(aid)
+    assert stored is not None
+    assert stored.section == "Opinion"
+    assert ws.index.count() == vectors
+
+
 def test_second_run_is_unchanged_and_changed_text_replaces_old_chunks(
     make_ws: MakeWorkspace, server: PageServer
 ) -> None:

@@ -550,6 +550,11 @@ class Corpus:
                 (canonical, location, duplicate_of, kind, similarity, now_iso(), site_name),
             )
 
+    def set_section(self, article_id: str, section: str) -> None:
+        """The section a page now declares (one stored before the column existed has none)."""
+        with self.transaction() as db:
+            db.execute("UPDATE articles SET section = ? WHERE id = ?", (section, article_id))
+
     def mark_indexed(self, article_ids: Iterable[str], hashes: dict[str, str]) -> None:
         """Mark articles indexed, but only if their text is still the one that was indexed."""
         with self.transaction() as db:

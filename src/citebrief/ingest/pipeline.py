@@ -385,6 +385,8 @@ def _store(run: _Run, item: Item, got: Fetched, extracted: Extracted, note: str)
             extracted.site_name,
         )
     if decision.outcome is Outcome.UNCHANGED:
+        if existing is not None and existing.section != extracted.section:
+            run.corpus.set_section(aid, extracted.section)  # stored before sections were read
         return ItemResult(item.location, Outcome.UNCHANGED, aid, note, title)
     if decision.outcome is Outcome.DUPLICATE:
         return ItemResult(
