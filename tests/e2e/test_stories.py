@@ -18,7 +18,7 @@ import pytest
 from citebrief.brief.briefing import build_briefing
 from citebrief.brief.writers import ExtractiveWriter
 from citebrief.errors import ThinEvidenceError
-from citebrief.models import Briefing, Conversation, Desk, Outcome, Window
+from citebrief.models import Briefing, BriefingRequest, Conversation, Desk, Draft, Outcome, Window
 from citebrief.settings import load_settings
 from citebrief.stories import params
 from citebrief.verify.lexical import LexicalVerifier
@@ -97,6 +97,25 @@ def test_fewer_stories_give_fewer_takeaways_and_the_briefing_says_so(ws: Workspa
     assert len(briefing.takeaways) == 1
     assert hosts(briefing) == {"mspoweruser.com"}
     assert "1 story on this topic" in briefing.note
+
+
+class _LosesTheLastStory(ExtractiveWriter):
+    """A writer that finds nothing to say about the last story it is given."""
+
+    def write_briefing(self, request: BriefingRequest) -> Draft:
+        draft = super().write_briefing(request)
+        draft.takeaways = draft.takeaways[:-1]
+        return draft
+
+
+def test_a_story_on_topic_without_a_takeaway_is_accounted_for(ws: Workspace) -> None:
+    full = brief(ws, "HBM export controls", SAMPLE)
+    desk = Desk(_LosesTheLastStory(), LexicalVerifier())
+    short = build_briefing("HBM export controls", ws.evidence, desk, window=SAMPLE)
+    assert len(short.takeaways) == len(full.takeaways) - 1
+    assert short.report.stories_on_topic == full.report.stories_on_topic
+    assert "one of them gave no takeaway" in short.note
+    assert "one of them" not in full.note
 
 
 @pytest.mark.parametrize(

@@ -60,6 +60,18 @@ def test_the_note_says_how_many_stories_when_fewer_than_asked() -> None:
     assert stories_note(3, 3, WEEK) == ""
 
 
+def test_the_note_says_when_a_story_on_topic_gave_no_takeaway() -> None:
+    # two stories, one of them a fact check made of quotes whose speakers stand on other lines
+    assert stories_note(2, 3, WEEK, written=1) == (
+        "2 stories on this topic from 2026-11-16 to 2026-11-22; one of them gave no takeaway:"
+        " no sentence of its articles stands alone and checks out against its source"
+    )
+    assert stories_note(5, 3, WEEK, written=1).startswith("5 stories on this topic from")
+    assert "2 of them gave no takeaway" in stories_note(5, 3, WEEK, written=1)
+    assert stories_note(5, 3, WEEK, written=3) == ""
+    assert stories_note(2, 3, WEEK, written=2) == stories_note(2, 3, WEEK)
+
+
 def test_a_refusal_names_the_missing_terms() -> None:
     message, hint = refusal(finding(scored("x", 0.3, on=False), missing=("brexit",)))
     assert message == (

@@ -116,7 +116,9 @@ def build_briefing(
         topic, draft, retrieval, groups, evidence.corpus, desk.verifier, strict, timings
     )
     briefing.report.stories_on_topic = len(plan.finding.on_topic)
-    briefing.note = stories_note(len(plan.finding.on_topic), takeaways, window)
+    briefing.note = stories_note(
+        len(plan.finding.on_topic), takeaways, window, written=len(briefing.takeaways)
+    )
     return briefing
 
 

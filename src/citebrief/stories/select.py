@@ -62,12 +62,21 @@ def refusal(finding: Finding) -> tuple[str, str]:
     return f"{near} is not about it", elsewhere
 
 
-def stories_note(on_topic: int, asked: int, window: Window) -> str:
-    """What the reader should know about how many stories there were."""
-    if on_topic >= asked:
-        return ""
+def stories_note(on_topic: int, asked: int, window: Window, written: int | None = None) -> str:
+    """What the reader should know about how many stories there were, and (``written``: the
+    takeaways that survived writing and verification) why a story on topic has no takeaway."""
+    chosen = min(on_topic, asked)
+    written = chosen if written is None else written
     story = "story" if on_topic == 1 else "stories"
-    return f"{on_topic} {story} on this topic {_window(window)}"
+    count = f"{on_topic} {story} on this topic {_window(window)}"
+    if written < chosen:
+        left = chosen - written
+        which = "one of them" if left == 1 else f"{left} of them"
+        return (
+            f"{count}; {which} gave no takeaway: no sentence of its articles stands alone"
+            " and checks out against its source"
+        )
+    return "" if on_topic >= asked else count
 
 
 def _window(window: Window) -> str:
