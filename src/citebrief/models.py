@@ -182,6 +182,7 @@ class Passage:
     published: str  # the article's day
     url: str
     section: str = ""  # the article's section ("Opinion"), or ""
+    author: str = ""  # the article's byline as its page gives it, or ""
 
 
 @dataclass(slots=True)

@@ -1014,3 +1014,15 @@ def test_an_opinion_passage_is_labelled_as_one_in_the_prompt() -> None:
     prompt = messages[-1][1]
     assert 'source="Test Times (op-ed), 2026-11-10: Opinion: Controls backfire"' in prompt
     assert "An opinion piece's claims are always attributed to it" in prompt
+
+
+def test_an_opinion_passage_names_its_writer_when_the_byline_is_a_name() -> None:
+    request = request_for("Export controls only speed up China's own chipmakers.")
+    opinion = replace(
+        request.stories[0].passages[0], title="Opinion: Controls backfire", author="By Jane Doe"
+    )
+    story = replace(request.stories[0], passages=[opinion])
+    messages = OpenAIWriter(load_settings(openai_api_key="x").llm).briefing_messages(
+        replace(request, stories=[story])
+    )
+    assert 'source="Test Times (op-ed by Jane Doe), 2026-11-10: Opinion' in messages[-1][1]

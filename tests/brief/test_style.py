@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from citebrief.brief.style import frame, headline, opinion_kind, problems, unframe
+from citebrief.brief.style import byline, frame, headline, opinion_kind, problems, unframe
 
 
 @pytest.mark.parametrize(
@@ -235,7 +235,13 @@ def test_a_pronoun_right_after_its_referent_is_fine() -> None:
             "Export controls do not work.",
             "The Trade Desk Review",
             "an op-ed",
-            "An op-ed in The Trade Desk Review argues: “Export controls do not work.”",
+            "An op-ed from The Trade Desk Review argues: “Export controls do not work.”",
+        ),
+        (  # an outlet that is a person (AllSides files columnists so): "from", never "in"
+            "Biden is governing further left than expected.",
+            "Ross Douthat",
+            "a column",
+            "A column from Ross Douthat argues: “Biden is governing further left than expected.”",
         ),
         (
             "Nvidia slipped 2.9% on Friday.",
@@ -250,6 +256,51 @@ def test_frame_keeps_the_quote_exact_and_unframe_returns_it(
 ) -> None:
     framed = frame(quote, outlet, opinion)
     assert (framed, unframe(framed)[1]) == (expected, quote)
+
+
+def test_a_clean_byline_names_the_writer_and_unframe_still_returns_the_quote() -> None:
+    framed = frame("Controls work.", "The Trade Desk Review", "an op-ed", author="By Jane Doe")
+    assert framed == "An op-ed by Jane Doe in The Trade Desk Review argues: “Controls work.”"
+    assert unframe(framed) == ("An op-ed by Jane Doe in The Trade Desk Review", "Controls work.")
+
+
+def test_a_byline_too_long_for_a_frame_leaves_the_outlet_alone() -> None:
+    outlet = "The Semiconductor Industry Review of Greater Asia and Beyond"
+    framed = frame("Controls work.", outlet, "an op-ed", author="Maximiliano Oyelaran-Whitford")
+    assert framed == f"An op-ed from {outlet} argues: “Controls work.”"
+    assert unframe(framed)[1] == "Controls work."
+
+
+# bylines as trafilatura reads them from the shared news pages (../shared/data/news-html)
+@pytest.mark.parametrize(
+    ("author", "expected"),
+    [
+        ("Jamelle Bouie", "Jamelle Bouie"),
+        ("Victor Davis Hanson", "Victor Davis Hanson"),
+        ("Katrina vanden Heuvel", "Katrina vanden Heuvel"),
+        ("By Jane Doe", "Jane Doe"),
+        ("Priya Raman and Tomás Hale (Wire Asia Service)", "Priya Raman and Tomás Hale"),
+        ("JANIE HAR", "Janie Har"),
+        ("Finian Cunningham Sputnik International", ""),
+        ("Science X staff", ""),
+        ("Jeff Foust Monday; November", ""),
+        ("Tom Gillespie News reporter", ""),
+        ("Phil Helsel is a reporter", ""),
+        ("The Associated Press", ""),
+        ("Tom Krisher; Ap Auto Writer", ""),
+        ("Sandee LaMotte; CNN", ""),
+        ("Condé Nast; Molly Wood", ""),
+        ("LISA MASCARO; MARY CLARE JALONICK; ERIC TUCKER Associated Press", ""),
+        ("Admin", ""),
+        ("", ""),
+    ],
+)
+def test_byline_keeps_only_what_is_clearly_a_name(author: str, expected: str) -> None:
+    assert byline(author) == expected
+
+
+def test_a_byline_that_is_the_outlet_is_not_repeated() -> None:
+    assert byline("Ross Douthat", "Ross Douthat") == ""
 
 
 def test_unframe_leaves_other_sentences_alone() -> None:

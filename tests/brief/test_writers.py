@@ -123,4 +123,21 @@ def test_an_article_in_an_opinion_section_is_quoted_as_opinion() -> None:
     ]  # fmt: skip
     request = BriefingRequest("HBM memory rule", WINDOW, [story("rule", found)])
     (takeaway,) = ExtractiveWriter().write_briefing(request).takeaways
-    assert takeaway.sentences[0].text.startswith("An op-ed in Pacific Ledger argues: “")
+    assert takeaway.sentences[0].text.startswith("An op-ed from Pacific Ledger argues: “")
+
+
+def test_an_op_ed_with_a_clean_byline_names_its_writer() -> None:
+    """The page's author field, when it is clearly a name, goes into the frame."""
+    text = (
+        "The memory rule will cost American chipmakers more than it costs Beijing. "
+        "Export controls on HBM stacks push Chinese buyers toward domestic suppliers."
+    )
+    found = [
+        Passage("S1", "c1", "a1", 0, len(text), text, 0.1, 0.5, "The memory rule backfires",
+                "Pacific Ledger", "2026-11-10", "https://e.example/2026/11/10/rule",
+                section="Opinion", author="Sophie Lim")
+    ]  # fmt: skip
+    request = BriefingRequest("HBM memory rule", WINDOW, [story("rule", found)])
+    (takeaway,) = ExtractiveWriter().write_briefing(request).takeaways
+    opening = "An op-ed by Sophie Lim in Pacific Ledger argues: “"
+    assert takeaway.sentences[0].text.startswith(opening)

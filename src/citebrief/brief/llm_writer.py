@@ -114,11 +114,14 @@ REPLY_TOKENS_PER_STORY = 350  # JSON, a headline and four sentences with their k
 
 def _triples(passages: list[Passage]) -> list[tuple[str, str, str]]:
     """(key, source label, text): the label names the outlet, the date, the title and, for an
-    opinion piece, what kind it is ("The Trade Desk Review (op-ed), 2026-11-17: ...")."""
+    opinion piece, what kind it is and, when its byline is clearly a name, who wrote it ("The
+    Trade Desk Review (op-ed by Jane Doe), 2026-11-17: ...")."""
     out = []
     for p in passages:
-        kind = style.opinion_kind(p.title, p.url, p.section)
-        outlet = f"{p.site_name} ({kind.split(' ', 1)[1]})" if kind else p.site_name
+        kind = style.opinion_kind(p.title, p.url, p.section).split(" ", 1)[-1]
+        writer = style.byline(p.author, p.site_name)
+        label = f"{kind} by {writer}" if kind and writer else kind
+        outlet = f"{p.site_name} ({label})" if kind else p.site_name
         out.append((p.key, f"{outlet}, {p.published}: {p.title}", p.text))
     return out
 

@@ -12,8 +12,9 @@ attribution frame around a quoted sentence.
   means") whose referent is elsewhere, a quotation whose speaker is only "he" or "she" (or
   nobody), a forward reference ("the following"), a newsletter kicker ("Why it matters:"), a
   question, page furniture, a byline or a caption, or no news ("declined to comment").
-- ``frame`` puts a short attribution before an exact quotation ("An op-ed in The Trade Desk
-  Review argues: “...”"); ``unframe`` takes it off again for verification.
+- ``frame`` puts a short attribution before an exact quotation ("An op-ed by Jane Doe in The
+  Trade Desk Review argues: “...”", or "An op-ed from The Trade Desk Review" when the byline is
+  not clearly a name); ``unframe`` takes it off again for verification.
 """
 
 from __future__ import annotations
@@ -241,22 +242,75 @@ def stands_alone(sentence: str, *, follows_previous: bool = False) -> bool:
 
 
 # --- attribution frames -----------------------------------------------------------------------
+_FRAME_CHARS = 90
 _FRAME = re.compile(
-    r"^(?P<frame>[^“”\"]{3,90}?) (?:reports|argues|writes|says|adds): “(?P<quote>.+)”$", re.S
+    rf"^(?P<frame>[^“”\"]{{3,{_FRAME_CHARS}}}?) (?:reports|argues|writes|says|adds)"
+    r": “(?P<quote>.+)”$",
+    re.S,
 )
 _AGAIN = re.compile(r"^The (op-ed|commentary|editorial|column|opinion piece|letter|report)$")
 
 
-def frame(quote: str, outlet: str, opinion: str = "", *, again: bool = False) -> str:
-    """The quote, exactly, after who says it: 'An op-ed in X argues: “...”' for opinion,
-    'X reports: “...”' for news; ``again``, for a second quote from the same piece: 'The
-    op-ed adds: “...”'."""
+def frame(
+    quote: str, outlet: str, opinion: str = "", *, author: str = "", again: bool = False
+) -> str:
+    """The quote, exactly, after who says it: 'An op-ed by Jane Doe in X argues: “...”' for
+    opinion with a clean byline (``byline``), 'An op-ed from X argues: “...”' without one (the
+    outlet may be a person: "An op-ed from Ross Douthat"), 'X reports: “...”' for news;
+    ``again``, for a second quote from the same piece: 'The op-ed adds: “...”'."""
     if again:
         kind = opinion.split(" ", 1)[1] if opinion else "report"
         return f"The {kind} adds: “{quote}”"
     if opinion:
-        return f"{opinion[:1].upper()}{opinion[1:]} in {outlet} argues: “{quote}”"
+        kind = f"{opinion[:1].upper()}{opinion[1:]}"
+        writer = byline(author, outlet)
+        who = f"{kind} by {writer} in {outlet}" if writer else f"{kind} from {outlet}"
+        if len(who) > _FRAME_CHARS:
+            who = f"{kind} from {outlet}"
+        return f"{who} argues: “{quote}”"
     return f"{outlet} reports: “{quote}”"
+
+
+_PARTICLES = frozenset("van von de da del der den vanden di du la le al bin ibn st".split())
+_NOT_A_NAME = frozenset(
+    """staff writer writers reporter reporters correspondent editor editors editorial board
+    team desk news press associated agency service bureau international media admin sport
+    sports wire contributor contributors monday tuesday wednesday thursday friday saturday
+    sunday january february march april may june july august september october november
+    december com is a the by nast""".split()  # nast: "Condé Nast; Molly Wood" (Wired)
+)
+_NAME_WORD = re.compile(r"^[^\W\d_][\w.'’-]*$")
+
+
+def byline(author: str, outlet: str = "") -> str:
+    """The writer's name from an article's author field when it is clearly a name (one or two
+    people of two or three words each: "Jamelle Bouie", "DANICA KIRKA; JILL LAWLESS" gives
+    "Danica Kirka and Jill Lawless"), else "". Bylines as pages give them are often not names
+    ("Science X staff", "Jeff Foust Monday; November", "Finian Cunningham Sputnik
+    International"): those give "" and the frame names the outlet alone."""
+    text = re.sub(r"\([^)]*\)", " ", author)
+    text = re.sub(r"^\s*by\s+", "", text, flags=re.I)
+    people = [p.strip() for p in re.split(r";|,|\band\b|&", text) if p.strip()]
+    if not people or len(people) > 2 or any(not _is_name(p) for p in people):
+        return ""
+    names = [p.title() if p.isupper() else p for p in people]
+    names = [" ".join(n.split()) for n in names]
+    if outlet and any(n.lower() == outlet.lower() for n in names):
+        return ""
+    return " and ".join(names)
+
+
+def _is_name(text: str) -> bool:
+    words = text.split()
+    if not 2 <= len(words) <= 3:
+        return False
+    for word in words:
+        bare = word.lower().strip(".")
+        if bare in _NOT_A_NAME or not _NAME_WORD.match(word):
+            return False
+        if not word[:1].isupper() and bare not in _PARTICLES:
+            return False
+    return words[0][:1].isupper() and words[-1][:1].isupper()
 
 
 def unframe(sentence: str) -> tuple[str, str]:

@@ -6,9 +6,9 @@ keys (``models.Writer``: ``write_briefing`` and ``write_answer``). Two are regis
 exactly, each cited to its passage: the lead fact that most of the story's outlets corroborate,
 a key detail (who, numbers, dates), and, when the story has several outlets, what another one
 adds, attributed ("Fox News reports: “...”"). An opinion piece is always attributed as one
-("An op-ed in X argues: “...”"). Only sentences that stand alone are used (``style.problems``).
-The headline is the cleaned title of a cited article, the most representative one, never
-repeated.
+("An op-ed by Jane Doe in X argues: “...”", or "An op-ed from X" without a clean byline).
+Only sentences that stand alone are used (``style.problems``). The headline is the cleaned
+title of a cited article, the most representative one, never repeated.
 """
 
 from __future__ import annotations
@@ -243,7 +243,13 @@ def _draft(candidate: _Candidate, *, attribute: bool, again: bool = False) -> Dr
     a piece already attributed in this takeaway is referred back to ("The op-ed adds")."""
     text = candidate.text
     if candidate.opinion or (attribute and _unattributed(candidate)):
-        text = style.frame(text, candidate.outlet, candidate.opinion, again=again)
+        text = style.frame(
+            text,
+            candidate.outlet,
+            candidate.opinion,
+            author=candidate.passage.author,
+            again=again,
+        )
     return DraftSentence(text, [candidate.passage.key], inline=False)
 
 

@@ -199,6 +199,7 @@ def select(
                 published=article.day,
                 url=article.url,
                 section=article.section,
+                author=article.author,
             )
         )
     return passages
