@@ -154,6 +154,21 @@ def test_opinion_kind_reads_the_declared_section(section: str, expected: str) ->
             "The two party leaders are members of the Rules Committee but rarely speak.",
             ["dangling reference"],
         ),
+        (  # from the New York Post, quoted by `ask` on the AllSides dev stories
+            "Notably, he forwarded “anti-conspiracy theory” articles that quoted Peter Daszak.",
+            ["dangling reference"],
+        ),
+        (
+            "On Tuesday, it announced a deal with the three largest memory makers.",
+            ["dangling reference"],
+        ),
+        (
+            "If enacted, it would override laws emerging in states like Georgia.",
+            ["dangling reference"],
+        ),
+        ("After Biden spoke, he said the memory rule stays as written.", []),  # the referent
+        ("JBS’s servers were breached May 30, it announced in a Monday release.", []),
+        ("In addition, those who are fully vaccinated will no longer need masks.", []),
         ("The plan, from six Republicans, counters a $1.7 trillion White House proposal.", []),
         ("The order of business was set by the Senate clerk on Monday afternoon.", []),
         ("What we're hearing: Biden and Capito spoke by phone on Tuesday for minutes.", ["kicker"]),

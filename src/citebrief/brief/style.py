@@ -8,8 +8,8 @@ attribution frame around a quoted sentence.
 - ``opinion_kind`` says whether an article is opinion (op-ed, commentary, editorial, column),
   from its title's kicker, the section its page declares ("Opinion") or its URL's path.
 - ``problems`` lists why a sentence would not stand alone in a takeaway: a fragment or a
-  truncated sentence, a leading pronoun, connective or definite reference ("The decision
-  means") whose referent is elsewhere, a quotation whose speaker is only "he" or "she" (or
+  truncated sentence, a leading pronoun (or one after a short opening: "Notably, he ..."),
+  connective or definite reference ("The decision means") whose referent is elsewhere, a quotation whose speaker is only "he" or "she" (or
   nobody), a forward reference ("the following"), a newsletter kicker ("Why it matters:"), a
   question, page furniture, a byline or a caption, or no news ("declined to comment").
 - ``frame`` puts a short attribution before an exact quotation ("An op-ed by Jane Doe in The
@@ -170,6 +170,30 @@ _KICKER_SENTENCE = re.compile(r"^[A-Z][\w'’ ,-]{0,40}:\s")
 _TERMINAL = re.compile(r"[.!?][\"”’)\]]*$")
 
 
+# a pronoun right after a short opening phrase: "Notably, he forwarded ...", "On Tuesday, it
+# announced ..."; the phrase may hold the referent ("After Biden spoke, he said ...": a name)
+_OPENING_PRONOUN = re.compile(
+    r"^(?P<opening>[A-Z][^,;:“”\"()]{1,40}),\s+"
+    r"(?:he|she|it|they|his|her|its|their|these|those)\b(?!\s+(?:who|whom|whose)\b)"
+)
+_CALENDAR = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april may
+    june july august september october november december""".split()
+)
+
+
+def _pronoun_after_opening(sentence: str) -> bool:
+    """A pronoun whose referent is not in the short phrase before it (no name but a day's)."""
+    match = _OPENING_PRONOUN.match(sentence)
+    if match is None:
+        return False
+    first, *later = match.group("opening").split()
+    named = re.search(r"['’]s$", first) or (first.isupper() and len(first) > 1)  # "JBS's servers"
+    return len(later) < 6 and not named and not any(
+        w[:1].isupper() and w.lower().strip(".") not in _CALENDAR for w in later
+    )
+
+
 def _first_word(sentence: str) -> str:
     """The first word, lower-cased, without a contraction ("That's" -> "that")."""
     match = re.match(r"[\"“‘'(]*([A-Za-z]+)", sentence)
@@ -215,6 +239,7 @@ def problems(sentence: str, *, follows_previous: bool = False) -> list[str]:
             (first in _DANGLING and not time_phrase)
             or _DEFINITE.match(text)
             or _POSSESSIVE.match(text)
+            or _pronoun_after_opening(text)
         ):
             found.append("dangling reference")
     kicker = _KICKER_SENTENCE.match(text)
