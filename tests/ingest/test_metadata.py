@@ -14,6 +14,7 @@ from citebrief.errors import ExtractionError
 from citebrief.ingest.extract import extract_html
 from citebrief.ingest.metadata import (
     PageNames,
+    declares_opinion,
     names_in_page,
     published_date,
     registered_domain,
@@ -126,6 +127,43 @@ def test_section(categories: list[str] | None, url: str, expected: str) -> None:
     assert section(categories, url) == expected
 
 
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ('<meta property="article:opinion" content="true">', True),
+        ('<meta data-rh="true" property="article:opinion" content="TRUE">', True),
+        ('<meta property="article:opinion" content="false">', False),
+        ('<script type="application/ld+json">{"@type": "OpinionNewsArticle"}</script>', True),
+        ('<script type="application/ld+json">{"@type": ["OpinionNewsArticle"]}</script>', True),
+        ('<script type="application/ld+json">{"@type": "NewsArticle"}</script>', False),
+        ("", False),
+    ],
+)
+def test_declares_opinion(head: str, expected: bool) -> None:
+    assert declares_opinion(f"<html><head>{head}</head><body></body></html>") is expected
+
+
+def test_section_starts_with_opinion_when_the_page_declares_it() -> None:
+    assert section(["articles"], "", opinion=True) == "Opinion; articles"
+    assert section(["Opinion"], "", opinion=True) == "Opinion"
+    assert section([], "", opinion=True) == "Opinion"
+
+
+def test_the_shared_pages_that_declare_opinion_are_the_opinion_pieces() -> None:
+    declared = {}
+    for path in sorted((NEWS / "html").glob("*.html.gz")):
+        html = gzip.decompress(path.read_bytes()).decode("utf-8", "replace")
+        if declares_opinion(html):
+            found = extract_html(html)
+            declared[found.site_name] = opinion_kind(found.title, found.url, found.section)
+    # National Review's column has no "Opinion" in its title, section or URL: only the tag
+    assert declared == {
+        "NYTimes": "an op-ed",
+        "Wall Street Journal": "an op-ed",
+        "National Review": "an op-ed",
+    }
+
+
 def test_an_article_section_in_the_head_is_read() -> None:
     page = (
         '<html><head><meta property="article:section" content="Opinion"><title>Is football'
@@ -165,8 +203,9 @@ def test_no_shared_page_keeps_a_site_name_no_reader_would_cite() -> None:
 
 def test_opinion_sections_of_the_shared_pages_are_their_op_eds() -> None:
     """Of the sections the shared pages declare, those that mark opinion are on the two pages
-    titled "Opinion | ..." (The New York Times, The Wall Street Journal); "fact check", "ideas",
-    "Сolumn" (a Cyrillic С, a blog's category) and the rest mark nothing."""
+    titled "Opinion | ..." (The New York Times, The Wall Street Journal) and National Review's
+    column, whose page says ``article:opinion`` (its own section is "articles"); "fact check",
+    "ideas", "Сolumn" (a Cyrillic С, a blog's category) and the rest mark nothing."""
     declared, opinion = 0, []
     for _, html, url in pages():
         try:
@@ -177,8 +216,11 @@ def test_opinion_sections_of_the_shared_pages_are_their_op_eds() -> None:
         if opinion_kind("", "", found.section):
             opinion.append(found.title)
     assert declared == 33
-    assert sorted(t.split(" | ")[0] for t in opinion) == ["Opinion", "Opinion"]
-    assert len(opinion) == 2
+    assert sorted(t.split(" | ")[0] for t in opinion) == [
+        "Opinion",
+        "Opinion",
+        "The Impeachment Clock",
+    ]
 
 
 def _known_dates() -> list[tuple[str, str, str, str]]:

@@ -9,9 +9,10 @@ attribution frame around a quoted sentence.
   from its title's kicker, the section its page declares ("Opinion") or its URL's path.
 - ``problems`` lists why a sentence would not stand alone in a takeaway: a fragment or a
   truncated sentence, a leading pronoun (or one after a short opening: "Notably, he ..."),
-  connective or definite reference ("The decision means") whose referent is elsewhere, a quotation whose speaker is only "he" or "she" (or
-  nobody), a forward reference ("the following"), a newsletter kicker ("Why it matters:"), a
-  question, page furniture, a byline or a caption, or no news ("declined to comment").
+  connective or definite reference ("The decision means") whose referent is elsewhere, a
+  quotation whose speaker is only "he" or "she" (or nobody), a forward reference ("the
+  following"), a newsletter kicker ("Why it matters:"), a question, page furniture, a byline or
+  a caption, or no news ("declined to comment").
 - ``frame`` puts a short attribution before an exact quotation ("An op-ed by Jane Doe in The
   Trade Desk Review argues: “...”", or "An op-ed from The Trade Desk Review" when the byline is
   not clearly a name); ``unframe`` takes it off again for verification.
@@ -189,8 +190,10 @@ def _pronoun_after_opening(sentence: str) -> bool:
         return False
     first, *later = match.group("opening").split()
     named = re.search(r"['’]s$", first) or (first.isupper() and len(first) > 1)  # "JBS's servers"
-    return len(later) < 6 and not named and not any(
-        w[:1].isupper() and w.lower().strip(".") not in _CALENDAR for w in later
+    return (
+        len(later) < 6
+        and not named
+        and not any(w[:1].isupper() and w.lower().strip(".") not in _CALENDAR for w in later)
     )
 
 

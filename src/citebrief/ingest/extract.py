@@ -17,7 +17,13 @@ from charset_normalizer import from_bytes
 
 from citebrief.errors import ExtractionError
 from citebrief.ingest.furniture import without_furniture
-from citebrief.ingest.metadata import names_in_page, published_date, section, site_name
+from citebrief.ingest.metadata import (
+    declares_opinion,
+    names_in_page,
+    published_date,
+    section,
+    site_name,
+)
 from citebrief.models import Extracted
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -212,7 +218,7 @@ def extract_html(html: str, url: str = "", min_chars: int = 0) -> Extracted:
         language=(lang.group(1).lower() if lang else (document.language or "")),
         description=(document.description or "").strip(),
         sample=bool(_SAMPLE.search(html[:20_000])),
-        section=section(document.categories, page_url),
+        section=section(document.categories, page_url, opinion=declares_opinion(html)),
     )
 
 

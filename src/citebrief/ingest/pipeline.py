@@ -386,7 +386,7 @@ def _store(run: _Run, item: Item, got: Fetched, extracted: Extracted, note: str)
         )
     if decision.outcome is Outcome.UNCHANGED:
         if existing is not None and existing.section != extracted.section:
-            run.corpus.set_section(aid, extracted.section)  # stored before sections were read
+            run.corpus.set_section(aid, extracted.section)  # stored before it was read
         return ItemResult(item.location, Outcome.UNCHANGED, aid, note, title)
     if decision.outcome is Outcome.DUPLICATE:
         return ItemResult(
