@@ -135,6 +135,23 @@ def test_a_topic_absent_from_the_window_is_refused_naming_the_missing_terms(
     assert "spelling" in caught.value.hint
 
 
+def test_a_term_written_only_in_a_derived_form_is_not_called_missing(tmp_path: Path) -> None:
+    """AllSides week 19: "Economy and Jobs" was refused as "no article mentions 'jobs'" in a
+    week of "Jobless Claims Fall ..." stories (the keyword index folds "jobs" with "job" only)."""
+    (tmp_path / "claims.md").write_text(
+        "# Jobless claims fall to another pandemic low\n\n"
+        "Initial claims for unemployment benefits fell to 473,000 last week, the Labor"
+        " Department said on Thursday, as employers brought back workers. Economists had"
+        " expected claims to fall to 490,000 as more states lifted restrictions.\n",
+        encoding="utf-8",
+    )
+    with open_workspace(load_settings(home=tmp_path / "home", chroma_url=None)) as small:
+        assert not small.ingest([str(tmp_path / "claims.md")]).failed
+        # the story is judged (and not found about "jobs"): the refusal names it, no missing word
+        with pytest.raises(ThinEvidenceError, match="the closest story, 'Jobless claims fall"):
+            brief(small, "jobs")
+
+
 def test_a_topic_only_mentioned_in_passing_is_refused_naming_the_closest_story(
     ws: Workspace,
 ) -> None:

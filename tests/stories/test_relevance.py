@@ -9,6 +9,7 @@ from citebrief.stories.relevance import (
     KeyTerm,
     RelevanceModel,
     Signals,
+    has_form,
     key_terms,
     on_topic,
     probability,
@@ -81,6 +82,14 @@ def test_derived_forms_need_a_known_ending_and_a_stem_of_three_letters() -> None
     )
     # "warns" and "warsaw" start with "war" but do not end as a form of it
     assert found == {"jobs": {"jobless"}, "war": set(), "us": set()}
+
+
+def test_a_derived_form_in_the_window_means_the_term_is_not_missing() -> None:
+    # the keyword index folds "jobs" with "job", not with "jobless"; the window check that
+    # names missing terms must count what the story signals count
+    (jobs,) = terms(("jobs", 1.0))
+    assert has_form(jobs, {"jobless", "claims", "fall"})
+    assert not has_form(jobs, {"job", "jobs", "jobsite"})  # the term itself is no derived form
 
 
 def test_no_vocabulary_gives_no_variants() -> None:

@@ -144,10 +144,14 @@ def find_stories(topic: str, evidence: Evidence, window: Window) -> Finding:
     # named in a refusal: the terms no article of the window mentions as written (a variant
     # may still have made a story look close); a circumstance nothing mentions leaves the
     # question without an answer
-    in_window = corpus.words_between([t.word for t in [*terms, *circumstance]], first, last)
-    missing = tuple(t.word for t in [*terms, *circumstance] if t.word not in in_window)
-    answerable = all(t.word in in_window for t in circumstance)
     vocabulary = {w for s in candidates for a in by_story[s] for w in _lead_words(a)}
+    asked_terms = [*terms, *circumstance]
+    in_window = corpus.words_between([t.word for t in asked_terms], first, last)
+    # a derived form counts as the story signals count it ("Jobless claims fall" for "jobs":
+    # the keyword index folds "jobs" and "job", not "jobless")
+    in_window |= {t.word for t in asked_terms if relevance.has_form(t, vocabulary)}
+    missing = tuple(t.word for t in asked_terms if t.word not in in_window)
+    answerable = all(t.word in in_window for t in circumstance)
     lexicon = word_vectors(corpus, vocabulary | {t.word for t in terms}, embed, index.model)
     variants = relevance.variants_of(
         terms,

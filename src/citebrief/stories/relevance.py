@@ -125,6 +125,11 @@ def _derived(word: str, term: KeyTerm) -> bool:
     )
 
 
+def has_form(term: KeyTerm, vocabulary: Iterable[str]) -> bool:
+    """Whether ``vocabulary`` holds a derived form of ``term`` ("jobless" for "jobs")."""
+    return any(_derived(w, term) for w in vocabulary)
+
+
 def _spelled_with(word: str, terms: Sequence[KeyTerm]) -> bool:
     """``word`` is a key term, a form of one, holds one ("whitehouse") or is held in one;
     containment counts for stems of three letters or more only ("us" is in "house")."""
