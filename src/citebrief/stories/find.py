@@ -167,6 +167,7 @@ def find_stories(topic: str, evidence: Evidence, window: Window) -> Finding:
         members = by_story[story_id]
         text = " ".join(f"{a.title} {a.text}" for a in members)
         stems = set(content_terms(text)) | abbreviations(text)  # "U.S." holds "US"
+        stems |= {t.stem for t in terms if relevance.has_form(t, set(words(text)))}  # "jobless"
         lead_words = {w for a in members for w in _lead_words(a)}
         title_words = {w for a in members for w in [*words(a.title), *abbreviations(a.title)]}
         found = relevance.signals(terms, dense[story_id], stems, lead_words, title_words, variants)

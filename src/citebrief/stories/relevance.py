@@ -64,7 +64,8 @@ class Signals:
     """What speaks for a story being about the topic."""
 
     dense: float  # best cosine of the topic with the story's titles and leads
-    exact: float  # weighted share of key terms its text holds as written (or a form of them)
+    exact: float  # weighted share of key terms its text holds as written, or in a form of
+    # them: one the stemmer folds ("tariff", "tariffs") or a derived one ("jobless", "Iranian")
     coverage: float  # ... counting close variants too
     title: float  # weighted share of key terms its titles hold, as written or as variants
     missing: tuple[str, ...]  # key terms it holds in no form
