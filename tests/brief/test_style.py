@@ -169,6 +169,17 @@ def test_opinion_kind_reads_the_declared_section(section: str, expected: str) ->
         ("After Biden spoke, he said the memory rule stays as written.", []),  # the referent
         ("JBS’s servers were breached May 30, it announced in a Monday release.", []),
         ("In addition, those who are fully vaccinated will no longer need masks.", []),
+        (  # quoted by `ask` on the AllSides dev stories
+            "The offer was made Wednesday to Republican Sen. Shelley Moore Capito of West"
+            " Virginia as part of the bipartisan negotiations.",
+            ["dangling reference"],
+        ),
+        ("The talks are scheduled to conclude on Tuesday.", ["dangling reference"]),
+        (
+            "The court ruled that schools may regulate some off-campus speech.",
+            ["dangling reference"],
+        ),
+        ("The talks in Singapore are scheduled to conclude on Tuesday.", []),
         ("The plan, from six Republicans, counters a $1.7 trillion White House proposal.", []),
         ("The order of business was set by the Senate clerk on Monday afternoon.", []),
         ("What we're hearing: Biden and Capito spoke by phone on Tuesday for minutes.", ["kicker"]),

@@ -111,6 +111,36 @@ def test_an_answer_draws_first_on_stories_headlined_with_what_is_asked() -> None
     assert "off" not in [s.story.id for s in for_answer(finding(off, *found.scored), 5)]
 
 
+def with_context(id: str, p: float, share: float) -> Scored:
+    return Scored(scored(id, p).story, replace(SIGNALS, context=share), p, True)
+
+
+def test_an_answer_draws_on_the_stories_that_name_the_questions_circumstance() -> None:
+    # "How did Republicans respond to the infrastructure deal?": every story on Republicans
+    # is about what is asked; those naming the deal answer it
+    filibuster = with_context("filibuster", 0.99, 0.5)  # names "deal" only
+    deal = with_context("deal", 0.97, 1.0)
+    talks = with_context("talks", 0.96, 1.0)
+    assert [s.story.id for s in for_answer(finding(filibuster, deal, talks), 3)] == [
+        "deal",
+        "talks",
+    ]
+
+
+def test_an_answer_whose_circumstance_no_story_names_draws_on_what_is_asked() -> None:
+    # "What did Beijing do in response to the HBM rule?": the vouchers never name the rule
+    vouchers, quota = with_context("vouchers", 0.98, 0.0), with_context("quota", 0.97, 0.4)
+    assert [s.story.id for s in for_answer(finding(vouchers, quota), 3)] == ["vouchers", "quota"]
+
+
+def test_context_is_the_weighted_share_of_the_circumstance_in_the_text() -> None:
+    asked = [KeyTerm("republicans", stem("republicans"), 2.0)]
+    context = [KeyTerm(w, stem(w), 1.0) for w in ("infrastructure", "deal")]
+    stems = {stem("republicans"), stem("deal")}
+    assert signals(asked, 0.4, stems, [], [], {}, context).context == 0.5
+    assert signals(asked, 0.4, stems, [], [], {}).context == 0.0
+
+
 def test_headline_means_every_key_term_in_a_title_as_written() -> None:
     terms = [KeyTerm(w, stem(w), weight) for w, weight in (("beijing", 2.0), ("rule", 1.0))]
     variants = {"beijing": {"china"}, "rule": set()}

@@ -159,7 +159,9 @@ _DEFINITE = re.compile(
     r"(decision|move|order|measure|bill|law|deal|agreement|proposal|plan|report|statement"
     r"|announcement|ruling|vote|step|effort|change|changes|policy|rule|senators|lawmakers"
     r"|leaders|officials|company|firm|group|case|incident|attack|attacks|findings|study|survey"
-    r"|letter|document|program|programme|legislation|package|request|lawsuit|suit)"
+    r"|letter|document|program|programme|legislation|package|request|lawsuit|suit|offer|talks"
+    r"|negotiations|framework|compromise|investigation|probe|hearing|meeting|speech|remarks"
+    r"|comments|verdict|court|judge)"
     r"\s+(?!of\b|that\b|which\b|who\b|from\b|by\b|to\b|for\b|on\b|in\b|at\b|with\b)\w",
     re.I,
 )

@@ -11,7 +11,8 @@ A question that names a relation ("What did Beijing do in response to the HBM ru
 need not name the circumstance, since Beijing's answer to a rule is news of its own (the
 vouchers it announced), which only the question links to the rule. The circumstance must still
 be in the window (else nothing answers the question), and it ranks the passages: retrieval uses
-the whole question.
+the whole question. Each story's share of it (``Signals.context``) lets an answer prefer the
+stories that name it, when some do (``select.for_answer``).
 """
 
 from __future__ import annotations
@@ -167,10 +168,13 @@ def find_stories(topic: str, evidence: Evidence, window: Window) -> Finding:
         members = by_story[story_id]
         text = " ".join(f"{a.title} {a.text}" for a in members)
         stems = set(content_terms(text)) | abbreviations(text)  # "U.S." holds "US"
-        stems |= {t.stem for t in terms if relevance.has_form(t, set(words(text)))}  # "jobless"
+        written = set(words(text))
+        stems |= {t.stem for t in asked_terms if relevance.has_form(t, written)}  # "jobless"
         lead_words = {w for a in members for w in _lead_words(a)}
         title_words = {w for a in members for w in [*words(a.title), *abbreviations(a.title)]}
-        found = relevance.signals(terms, dense[story_id], stems, lead_words, title_words, variants)
+        found = relevance.signals(
+            terms, dense[story_id], stems, lead_words, title_words, variants, circumstance
+        )
         p = relevance.probability(found, model)
         story = describe(
             story_id,
