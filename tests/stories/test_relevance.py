@@ -155,3 +155,5 @@ def test_the_wording_of_a_question_is_not_a_key_term() -> None:
         "nvidia",
         "china",
     ]
+    decided = key_terms("What did the Supreme Court decide about the NCAA?", {}, 9)
+    assert [t.word for t in decided] == ["supreme", "court", "ncaa"]

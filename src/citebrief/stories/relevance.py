@@ -33,10 +33,12 @@ class RelevanceModel:
     variant: float  # cosine a word needs with a key term (or the topic) to be its variant
 
 
-# the wording of a question, not what it is about ("how long", "how much", "what did X say")
+# the wording of a question, not what it is about ("how long", "how much", "what did X say",
+# "what did the Supreme Court decide about the NCAA": the story says "rules", "sides with")
 QUESTION_WORDS = frozenset(
     """long much many get gets got tell told know happen happened happening going go goes
-    think mean means there here now yet still ever new latest news""".split()
+    think mean means there here now yet still ever new latest news decide decides decided
+    announce announces announced""".split()
 )
 
 
