@@ -111,34 +111,44 @@ def test_an_answer_draws_first_on_stories_headlined_with_what_is_asked() -> None
     assert "off" not in [s.story.id for s in for_answer(finding(off, *found.scored), 5)]
 
 
-def with_context(id: str, p: float, share: float) -> Scored:
-    return Scored(scored(id, p).story, replace(SIGNALS, context=share), p, True)
+def closeness(id: str, p: float, question: float, headline: bool = False) -> Scored:
+    signals = replace(SIGNALS, question=question, headline=headline)
+    return Scored(scored(id, p).story, signals, p, True)
 
 
-def test_an_answer_draws_on_the_stories_that_name_the_questions_circumstance() -> None:
-    # "How did Republicans respond to the infrastructure deal?": every story on Republicans
-    # is about what is asked; those naming the deal answer it
-    filibuster = with_context("filibuster", 0.99, 0.5)  # names "deal" only
-    deal = with_context("deal", 0.97, 1.0)
-    talks = with_context("talks", 0.96, 1.0)
-    assert [s.story.id for s in for_answer(finding(filibuster, deal, talks), 3)] == [
-        "deal",
-        "talks",
-    ]
+def found_for(question: str, *items: Scored) -> Finding:
+    return replace(finding(*items), topic=question)
 
 
-def test_an_answer_whose_circumstance_no_story_names_draws_on_what_is_asked() -> None:
+def test_an_answer_to_a_question_with_a_circumstance_takes_the_closest_stories() -> None:
+    # every story about Republicans is on topic; the whole question finds the deal's
+    asked = "How did Republicans respond to the infrastructure deal?"
+    filibuster = closeness("filibuster", 0.99, 0.33, headline=True)
+    red_line = closeness("red line", 0.98, 0.57, headline=True)
+    talks = closeness("talks", 0.97, 0.56)
+    chosen = for_answer(found_for(asked, filibuster, red_line, talks), 2)
+    assert [s.story.id for s in chosen] == ["red line", "talks"]
+    # the same stories for a question without a circumstance: the most probable first
+    plain = for_answer(found_for("What did Republicans do?", filibuster, red_line, talks), 2)
+    assert [s.story.id for s in plain] == ["filibuster", "red line"]
+
+
+def test_a_story_need_not_name_the_circumstance_to_answer() -> None:
     # "What did Beijing do in response to the HBM rule?": the vouchers never name the rule
-    vouchers, quota = with_context("vouchers", 0.98, 0.0), with_context("quota", 0.97, 0.4)
-    assert [s.story.id for s in for_answer(finding(vouchers, quota), 3)] == ["vouchers", "quota"]
+    asked = "What did Beijing do in response to the HBM rule?"
+    vows = closeness("vows", 0.987, 0.490, headline=True)
+    talks = closeness("talks", 0.976, 0.487)
+    vouchers = closeness("vouchers", 0.975, 0.454, headline=True)
+    opening = closeness("opening", 0.975, 0.358)
+    chosen = for_answer(found_for(asked, vows, talks, vouchers, opening), 3)
+    assert [s.story.id for s in chosen] == ["vows", "vouchers", "talks"]
 
 
-def test_context_is_the_weighted_share_of_the_circumstance_in_the_text() -> None:
+def test_the_whole_questions_closeness_defaults_to_the_dense_signal() -> None:
     asked = [KeyTerm("republicans", stem("republicans"), 2.0)]
-    context = [KeyTerm(w, stem(w), 1.0) for w in ("infrastructure", "deal")]
-    stems = {stem("republicans"), stem("deal")}
-    assert signals(asked, 0.4, stems, [], [], {}, context).context == 0.5
-    assert signals(asked, 0.4, stems, [], [], {}).context == 0.0
+    stems = {stem("republicans")}
+    assert signals(asked, 0.4, stems, [], [], {}).question == 0.4
+    assert signals(asked, 0.4, stems, [], [], {}, 0.55).question == 0.55
 
 
 def test_headline_means_every_key_term_in_a_title_as_written() -> None:

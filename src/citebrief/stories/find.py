@@ -11,8 +11,8 @@ A question that names a relation ("What did Beijing do in response to the HBM ru
 need not name the circumstance, since Beijing's answer to a rule is news of its own (the
 vouchers it announced), which only the question links to the rule. The circumstance must still
 be in the window (else nothing answers the question), and it ranks the passages: retrieval uses
-the whole question. Each story's share of it (``Signals.context``) lets an answer prefer the
-stories that name it, when some do (``select.for_answer``).
+the whole question, and so does the whole question's cosine with each story
+(``Signals.question``), which orders the stories an answer draws on (``select.for_answer``).
 """
 
 from __future__ import annotations
@@ -125,6 +125,11 @@ def find_stories(topic: str, evidence: Evidence, window: Window) -> Finding:
         story: max(float(np.dot(vectors[a.id], topic_vector)) for a in members)
         for story, members in by_story.items()
     }
+    whole = _unit(hits.query_vector)  # the whole question, circumstance included
+    question = {
+        story: max(float(np.dot(vectors[a.id], whole)) for a in members)
+        for story, members in by_story.items()
+    }
     story_of = {a.id: story for story, members in by_story.items() for a in members}
     best_hits = sorted(hits.fused, key=lambda c: -hits.fused[c])[:HIT_CHUNKS]
     candidates = list(
@@ -173,7 +178,7 @@ def find_stories(topic: str, evidence: Evidence, window: Window) -> Finding:
         lead_words = {w for a in members for w in _lead_words(a)}
         title_words = {w for a in members for w in [*words(a.title), *abbreviations(a.title)]}
         found = relevance.signals(
-            terms, dense[story_id], stems, lead_words, title_words, variants, circumstance
+            terms, dense[story_id], stems, lead_words, title_words, variants, question[story_id]
         )
         p = relevance.probability(found, model)
         story = describe(

@@ -73,9 +73,9 @@ class Signals:
     missing: tuple[str, ...]  # key terms it holds in no form
     headline: bool = False  # its titles hold every key term as written (no model feature:
     # it orders the stories an answer draws on, see ``select.for_answer``)
-    context: float = 0.0  # weighted share of a question's circumstance ("the infrastructure
-    # deal" of "How did Republicans respond to the infrastructure deal?") its text holds (no
-    # model feature: an answer draws on the stories that name it, when some do)
+    question: float = 0.0  # best cosine of the whole question, circumstance included ("How did
+    # Republicans respond to the infrastructure deal?"), with its titles and leads (no model
+    # feature: it orders the stories an answer to such a question draws on)
 
     FEATURES = ("dense", "exact", "coverage", "title")
 
@@ -153,11 +153,11 @@ def signals(
     lead_words: Iterable[str],
     title_words: Iterable[str],
     variants: Mapping[str, set[str]],
-    context_terms: Sequence[KeyTerm] = (),
+    question: float | None = None,
 ) -> Signals:
     """A story's evidence: ``stems`` of its whole text, the words of its titles and leads (where
-    variants are looked for), and of its titles alone; ``context_terms``: a question's
-    circumstance, looked for in ``stems``."""
+    variants are looked for), and of its titles alone; ``question``: the whole question's
+    cosine when what it asks is only part of it (else ``dense``)."""
     total = sum(t.weight for t in terms) or 1.0
     lead, titles = set(lead_words), set(title_words)
     title_stems = {stem(w) for w in titles}
@@ -171,8 +171,7 @@ def signals(
         title=sum(t.weight for t in headlined) / total,
         missing=tuple(t.word for t in terms if t not in covered),
         headline=bool(terms) and all(t.stem in title_stems for t in terms),
-        context=sum(t.weight for t in context_terms if t.stem in stems)
-        / (sum(t.weight for t in context_terms) or 1.0),
+        question=dense if question is None else question,
     )
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from citebrief.models import Window
 from citebrief.stories.relevance import Finding, Scored
+from citebrief.text import query_parts
 
 SOURCES_BONUS = 0.05  # relevance a story gains from five or more independent sources
 HEADLINE_BONUS = 0.05  # relevance a story gains for an answer when a title names what is asked
-CONTEXT_SHARE = 0.5  # of a question's circumstance, what the stories preferred must name
 
 
 def weight(scored: Scored, newest: str) -> float:
@@ -28,22 +28,27 @@ def choose(finding: Finding, limit: int) -> list[Scored]:
 
 
 def for_answer(finding: Finding, limit: int) -> list[Scored]:
-    """The stories an answer draws on: the most probably about the question, those whose titles
-    name everything it asks about, as written, first among the about as probable. Near the top,
-    probabilities tie (on a busy topic every story is surely about "Beijing"); a headline says
-    whose news a story is ("Beijing vows ...", "Beijing's compute vouchers ...") where a story
-    that only mentions Beijing does not. A question with a circumstance ("How did Republicans
-    respond to the infrastructure deal?") draws on the stories that name the most of it, when
-    some name half or more (not on the Republicans' filibuster of a voting bill); when none
-    does, on the stories about what it asks (Beijing's vouchers answer "What did Beijing do in
-    response to the HBM rule?" without naming the rule)."""
-    stories = finding.on_topic
-    most = max((s.signals.context for s in stories), default=0.0)
-    named = [s for s in stories if s.signals.context >= max(most, CONTEXT_SHARE)]
-    return sorted(
-        named or stories,
-        key=lambda s: -(s.probability + HEADLINE_BONUS * s.signals.headline),
-    )[:limit]
+    """The stories an answer draws on: the most probably about the question, those whose
+    titles name everything it asks about, as written, first among the about as probable.
+    Near the top, probabilities tie (on a busy topic every story is surely about "Beijing");
+    a headline says whose news a story is ("Beijing vows ...", "Beijing's compute vouchers
+    ...") where a story that only mentions Beijing does not.
+
+    A question with a circumstance is judged on what it asks ("How did Republicans respond to
+    the infrastructure deal?": every story about Republicans is on topic); its stories are
+    taken by the whole question's closeness instead: the infrastructure talks, not the
+    Republicans' filibuster of a voting bill; and Beijing's vouchers, which never name the
+    HBM rule, still answer "What did Beijing do in response to the HBM rule?"."""
+    if query_parts(finding.topic).circumstance:
+
+        def key(s: Scored) -> float:
+            return -(s.signals.question + HEADLINE_BONUS * s.signals.headline)
+    else:
+
+        def key(s: Scored) -> float:
+            return -(s.probability + HEADLINE_BONUS * s.signals.headline)
+
+    return sorted(finding.on_topic, key=key)[:limit]
 
 
 def refusal(finding: Finding) -> tuple[str, str]:
