@@ -175,6 +175,10 @@ def test_opinion_kind_reads_the_declared_section(section: str, expected: str) ->
             ["dangling reference"],
         ),
         ("The talks are scheduled to conclude on Tuesday.", ["dangling reference"]),
+        (  # quoted by `ask` on the sample corpus
+            "The ministry's statement did not say whether China would respond with measures.",
+            ["dangling reference"],
+        ),
         (
             "The court ruled that schools may regulate some off-campus speech.",
             ["dangling reference"],

@@ -89,6 +89,38 @@ def test_an_answer_draft_is_one_takeaway_without_a_headline() -> None:
     assert any("Beijing" in s.text for s in draft.takeaways[0].sentences)
 
 
+LICENCES = [
+    "Nvidia has received the first U.S. export licences to sell its B25 accelerator, a"
+    " pared-back chip designed for the Chinese market, according to two people briefed on the"
+    " approvals.",
+    "The licences, issued by the Commerce Department on Nov. 11, cover shipments to 14 named"
+    " Chinese customers over 12 months, the people said.",
+]
+
+
+def licence_passages() -> list[Passage]:
+    return [
+        Passage(f"S{i}", f"c{i}", "a1", 0, len(t), t, 0.1, 0.5, "Nvidia wins licences", "Site",
+                "2026-11-12", "https://e.example/licences")
+        for i, t in enumerate(LICENCES, start=1)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [  # the offline suite's q03: the number answers it, not the sentence naming most words
+        ("How many Chinese customers do Nvidia's B25 export licences cover?", 1),
+        # a question that asks no quantity: the sentence naming most of it comes first
+        ("Which Chinese customers do Nvidia's B25 export licences cover?", 0),
+    ],
+)
+def test_a_question_asking_a_quantity_is_answered_by_a_sentence_with_a_number(
+    question: str, first: int
+) -> None:
+    draft = ExtractiveWriter().write_answer(AnswerRequest(question, WINDOW, licence_passages()))
+    assert draft.takeaways[0].sentences[0].text == LICENCES[first]
+
+
 def test_the_title_repeated_in_the_body_is_not_quoted() -> None:
     """Some pages start their text with their own title: a sentence that says no more than the
     headline is not a takeaway sentence."""

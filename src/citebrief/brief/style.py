@@ -166,7 +166,9 @@ _DEFINITE = re.compile(
     re.I,
 )
 _POSSESSIVE = re.compile(
-    r"^the\s+(senator|president|governor|company|group|minister|official|agency)['’]s\b", re.I
+    r"^the\s+(senator|president|governor|company|group|minister|official|agency|ministry"
+    r"|department|court|firm|committee|commission)['’]s\b",
+    re.I,
 )
 # a newsletter kicker before a colon: "Why it matters:", "Yes, but:", "What we're hearing:"
 _KICKER_SENTENCE = re.compile(r"^[A-Z][\w'’ ,-]{0,40}:\s")

@@ -41,6 +41,17 @@ _CONTRAST = re.compile(
 _DATELINE = re.compile(
     r"[A-Z][A-Z.'/ ]{1,40}(?:, [A-Z][a-z]{2,8}\.? \d{1,2})?(?: \([^)]{2,40}\))? ?(?:-{1,2}|[–—]) "
 )
+# a question asking for a quantity or a date ("How many Chinese customers do the licences
+# cover?") is answered by a sentence holding a number ("cover shipments to 14 named Chinese
+# customers"), not by the one naming most of its words ("Nvidia has received the first U.S.
+# export licences to sell its B25 accelerator")
+_QUANTITY_QUESTION = re.compile(
+    r"\s*(?:how\s+(?:many|much|long|far|big|large|high|low|often|old|fast)|until\s+when"
+    r"|what\s+(?:share|percentage|proportion|fraction|portion|number|amount|price|level))\b",
+    re.I,
+)
+_NUMBER = re.compile(r"(?<!\w)\d")  # 14, $2.4 billion, 54 percent; not B25
+QUANTITY_BONUS = 0.5  # the weight of a topic word and a half: a number answers such a question
 LEAD_CHARS = 700
 # a sentence starting this early in its article belongs to its lead
 
@@ -159,9 +170,17 @@ class ExtractiveWriter:
         from another story (else article) while one is left: the answer's stories each say
         their part (a story already quoted comes again only when no other one has a sentence)."""
         score = _Scorer(request.question, request.passages)
+        quantity = QUANTITY_BONUS * bool(_QUANTITY_QUESTION.match(request.question))
         ranked = sorted(
             _candidates(request.passages, set()),
-            key=lambda c: -(2 * score.topic(c) + score.corroboration(c) + score.detail(c)),
+            key=lambda c: (
+                -(
+                    2 * score.topic(c)
+                    + score.corroboration(c)
+                    + score.detail(c)
+                    + quantity * bool(_NUMBER.search(c.text))
+                )
+            ),
         )
 
         def source(c: _Candidate) -> str:
