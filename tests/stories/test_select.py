@@ -67,7 +67,9 @@ def test_the_note_says_when_a_story_on_topic_gave_no_takeaway() -> None:
         " no sentence of its articles stands alone and checks out against its source"
     )
     assert stories_note(5, 3, WEEK, written=1).startswith("5 stories on this topic from")
-    assert "2 of them gave no takeaway" in stories_note(5, 3, WEEK, written=1)
+    assert "2 of them gave no takeaway: no sentence of their articles" in stories_note(
+        5, 3, WEEK, written=1
+    )
     assert stories_note(5, 3, WEEK, written=3) == ""
     assert stories_note(2, 3, WEEK, written=2) == stories_note(2, 3, WEEK)
 

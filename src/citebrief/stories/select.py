@@ -84,9 +84,9 @@ def stories_note(on_topic: int, asked: int, window: Window, written: int | None 
     count = f"{on_topic} {story} on this topic {_window(window)}"
     if written < chosen:
         left = chosen - written
-        which = "one of them" if left == 1 else f"{left} of them"
+        which, its = ("one of them", "its") if left == 1 else (f"{left} of them", "their")
         return (
-            f"{count}; {which} gave no takeaway: no sentence of its articles stands alone"
+            f"{count}; {which} gave no takeaway: no sentence of {its} articles stands alone"
             " and checks out against its source"
         )
     return "" if on_topic >= asked else count
