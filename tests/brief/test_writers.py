@@ -142,7 +142,15 @@ def test_the_title_repeated_in_the_body_is_not_quoted() -> None:
     assert not any(s.startswith("Fauci clashes") for s in sentences)
 
 
-def test_an_article_in_an_opinion_section_is_quoted_as_opinion() -> None:
+@pytest.mark.parametrize(
+    ("author", "opening"),
+    [
+        ("", "An op-ed from Pacific Ledger argues: “"),
+        # the page's author field, when it is clearly a name, goes into the frame
+        ("Sophie Lim", "An op-ed by Sophie Lim in Pacific Ledger argues: “"),
+    ],
+)
+def test_an_article_in_an_opinion_section_is_quoted_as_opinion(author: str, opening: str) -> None:
     """Its title and URL say nothing; the section its page declares does."""
     text = (
         "The memory rule will cost American chipmakers more than it costs Beijing. "
@@ -151,25 +159,8 @@ def test_an_article_in_an_opinion_section_is_quoted_as_opinion() -> None:
     found = [
         Passage("S1", "c1", "a1", 0, len(text), text, 0.1, 0.5, "The memory rule backfires",
                 "Pacific Ledger", "2026-11-10", "https://e.example/2026/11/10/rule",
-                section="Opinion")
+                section="Opinion", author=author)
     ]  # fmt: skip
     request = BriefingRequest("HBM memory rule", WINDOW, [story("rule", found)])
     (takeaway,) = ExtractiveWriter().write_briefing(request).takeaways
-    assert takeaway.sentences[0].text.startswith("An op-ed from Pacific Ledger argues: “")
-
-
-def test_an_op_ed_with_a_clean_byline_names_its_writer() -> None:
-    """The page's author field, when it is clearly a name, goes into the frame."""
-    text = (
-        "The memory rule will cost American chipmakers more than it costs Beijing. "
-        "Export controls on HBM stacks push Chinese buyers toward domestic suppliers."
-    )
-    found = [
-        Passage("S1", "c1", "a1", 0, len(text), text, 0.1, 0.5, "The memory rule backfires",
-                "Pacific Ledger", "2026-11-10", "https://e.example/2026/11/10/rule",
-                section="Opinion", author="Sophie Lim")
-    ]  # fmt: skip
-    request = BriefingRequest("HBM memory rule", WINDOW, [story("rule", found)])
-    (takeaway,) = ExtractiveWriter().write_briefing(request).takeaways
-    opening = "An op-ed by Sophie Lim in Pacific Ledger argues: “"
     assert takeaway.sentences[0].text.startswith(opening)
