@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import unquote, urlsplit
@@ -45,15 +46,20 @@ class PageNames:
     handles: tuple[str, ...] = ()
 
 
-def names_in_page(page: str) -> PageNames:
-    declared, handles = [], []
-    for tag in _META.findall(page[:_HEAD_CHARS]):
+def _meta(page: str) -> Iterator[tuple[str, str]]:
+    """(property or name, lower-cased; content, unescaped, spaces collapsed) of each meta tag."""
+    for tag in _META.findall(page):
         attributes = {
             m.group(1).lower(): html_lib.unescape(m.group(2) or m.group(3) or m.group(4) or "")
             for m in _ATTRIBUTE.finditer(tag)
         }
         key = (attributes.get("property") or attributes.get("name") or "").lower()
-        value = " ".join(attributes.get("content", "").split())
+        yield key, " ".join(attributes.get("content", "").split())
+
+
+def names_in_page(page: str) -> PageNames:
+    declared, handles = [], []
+    for key, value in _meta(page[:_HEAD_CHARS]):
         if not value:
             continue
         if key in ("og:site_name", "application-name"):
@@ -155,13 +161,9 @@ def declares_opinion(page: str) -> bool:
     "true" are the 3 opinion pieces among them (one, National Review's "The Impeachment Clock",
     has no other sign of it), the 8 saying "false" are news."""
     head = page[:_OPINION_CHARS]
-    for tag in _META.findall(head):
-        attributes = {m.group(1).lower(): (m.group(2) or m.group(3) or m.group(4) or "")
-                      for m in _ATTRIBUTE.finditer(tag)}  # fmt: skip
-        if (
-            attributes.get("property") or attributes.get("name") or ""
-        ).lower() == "article:opinion":
-            return attributes.get("content", "").strip().lower() == "true"
+    for key, value in _meta(head):
+        if key == "article:opinion":
+            return value.lower() == "true"
     return bool(_OPINION_TYPE.search(head))
 
 

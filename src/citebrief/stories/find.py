@@ -125,11 +125,13 @@ def find_stories(topic: str, evidence: Evidence, window: Window) -> Finding:
         story: max(float(np.dot(vectors[a.id], topic_vector)) for a in members)
         for story, members in by_story.items()
     }
-    whole = _unit(hits.query_vector)  # the whole question, circumstance included
-    question = {
-        story: max(float(np.dot(vectors[a.id], whole)) for a in members)
-        for story, members in by_story.items()
-    }
+    question = dense  # the whole question's closeness: the same unless it has a circumstance
+    if asked != topic:
+        whole = _unit(hits.query_vector)
+        question = {
+            story: max(float(np.dot(vectors[a.id], whole)) for a in members)
+            for story, members in by_story.items()
+        }
     story_of = {a.id: story for story, members in by_story.items() for a in members}
     best_hits = sorted(hits.fused, key=lambda c: -hits.fused[c])[:HIT_CHUNKS]
     candidates = list(
