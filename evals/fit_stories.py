@@ -232,7 +232,7 @@ def main() -> None:
         all_jobs = allsides.jobs(stories, allsides.FIT_WEEKS | allsides.REPORT_WEEKS)
         candidates: dict[float, dict[str, list[tuple[allsides.Job, Finding, list[bool]]]]] = {}
         for variant in (0.5, 0.55, 0.6, 0.65):
-            model = RelevanceModel((0.0, 0.0, 0.0, 0.0), 0.0, 0.5, 0.0, variant)
+            model = RelevanceModel((0.0,) * len(StorySignals.FEATURES), 0.0, 0.5, 0.0, variant)
             evidence = replace(ws.evidence, grouping=best_grouping, relevance=model)
             per: dict[str, list[tuple[allsides.Job, Finding, list[bool]]]] = defaultdict(list)
             for job in all_jobs:

@@ -190,3 +190,47 @@ def test_tiny_suite_fails_on_an_injected_drop_and_accept_rewrites(
 
     evaluate.gate(suite, result, accept=True)
     assert evaluate.read_baseline(suite) == result.metrics
+
+
+class _Corpus:
+    """A stand-in corpus for the known-passage lookup: two articles by file name."""
+
+    def __init__(self) -> None:
+        from types import SimpleNamespace
+
+        self.held = {
+            "a1": SimpleNamespace(id="a1", location="/c/wire.html", url="", text="xx 1.5 GB/s."),
+            "a2": SimpleNamespace(id="a2", location="/c/brief.html", url="", text="from 2 to 1.5"),
+        }
+
+    def articles(self) -> list[dict[str, str]]:
+        return [{"id": i} for i in self.held]
+
+    def get(self, article_id: str) -> object:
+        return self.held[article_id]
+
+
+def test_a_question_may_name_other_passages_that_state_its_answer(tmp_path: Path) -> None:
+    path = tmp_path / "questions.jsonl"
+    record = {
+        "id": "q1",
+        "question": "What threshold?",
+        "article": "wire.html",
+        "passage": "1.5 GB/s",
+        "also": [{"article": "brief.html", "passage": "to 1.5"}],
+    }
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    (question,) = evaluate.read_questions(path)
+    assert question.also == (("brief.html", "to 1.5"),)
+    gold = evaluate._gold_spans([question], _Corpus())
+    assert gold == {"q1": [("a1", 3, 11), ("a2", 7, 13)]}
+    assert evaluate._any_hit(gold["q1"], [("a2", 0, 9)]) == 1.0  # either passage counts
+    assert evaluate._any_hit(gold["q1"], [("a1", 0, 3), ("a2", 0, 7)]) == 0.0  # touching only
+
+    wrong = evaluate.Question("q2", "?", "wire.html", "1.5 GB/s", also=(("brief.html", "nope"),))
+    with pytest.raises(ConfigError, match=r"q2: its passage is not in brief\.html"):
+        evaluate._gold_spans([wrong], _Corpus())
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({**record, "also": ["brief.html"]}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.jsonl:1: not a question record"):
+        evaluate.read_questions(bad)

@@ -54,6 +54,9 @@ class Question:
     article: str = ""  # the file (or URL) the answer is in
     passage: str = ""  # the exact text that answers it
     refuse: bool = False  # the corpus cannot answer it: the answer must say so
+    # other (article, passage) pairs that state the same answer: a wire report and a
+    # line-by-line explainer may both give the rule's threshold; any of them counts
+    also: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,9 +190,10 @@ def read_questions(path: Path) -> list[Question]:
                     str(record.get("article", "")),
                     str(record.get("passage", "")),
                     bool(record.get("refuse", False)),
+                    tuple((str(a["article"]), str(a["passage"])) for a in record.get("also", [])),
                 )
             )
-        except (json.JSONDecodeError, KeyError) as exc:
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise ValueError(f"{path.name}:{number}: not a question record ({exc})") from exc
     return out
 
@@ -298,12 +302,12 @@ def run_suite(suite: Suite, progress: Progress | None = None) -> SuiteResult:
                             for src in answer["sources"]
                             for q in src["quotes"]
                         ]
-                        cites_gold[question.id] = metrics.recall_at_k([gold[question.id]], cited)
+                        cites_gold[question.id] = _any_hit(gold[question.id], cited)
                     else:
                         cites_gold[question.id] = 0.0
                     found = retrieve(question.question, ws.evidence, suite.window)
                     top = [(p.article_id, p.start, p.end) for p in found.passages[: suite.k]]
-                    recalls[question.id] = metrics.recall_at_k([gold[question.id]], top)
+                    recalls[question.id] = _any_hit(gold[question.id], top)
                 progress.advance("ask")
             seconds["answers"] = time.perf_counter() - started
         finally:
@@ -352,31 +356,35 @@ def _article_ids(names: Sequence[str], corpus: Any) -> set[str]:
     return ids
 
 
-def _gold_spans(questions: Sequence[Question], corpus: Any) -> dict[str, metrics.Span]:
-    """Question id -> (article id, start, end) of its known passage in the ingested corpus."""
-    articles = [corpus.get(row["id"]) for row in corpus.articles()]
-    spans = {}
+def _any_hit(gold: Sequence[metrics.Span], found: Sequence[metrics.Span]) -> float:
+    """1.0 when a passage found overlaps any of the question's known passages."""
+    return float(any(metrics.recall_at_k([span], found) for span in gold))
+
+
+def _gold_spans(questions: Sequence[Question], corpus: Any) -> dict[str, list[metrics.Span]]:
+    """Question id -> (article id, start, end) of each of its known passages in the ingested
+    corpus: the one it names first, then those it lists as stating the same answer."""
+    articles = [a for a in (corpus.get(row["id"]) for row in corpus.articles()) if a is not None]
+    spans: dict[str, list[metrics.Span]] = {}
     for q in questions:
         if not (q.article and q.passage):
             continue
-        for article in articles:
-            if article is None or not (
-                article.location.endswith(q.article) or article.url == q.article
-            ):
-                continue
-            start = article.text.find(q.passage)
+        for name, passage in ((q.article, q.passage), *q.also):
+            article = next(
+                (a for a in articles if a.location.endswith(name) or a.url == name), None
+            )
+            if article is None:
+                raise ConfigError(
+                    f"question {q.id}: article {name} is not in the suite's corpus",
+                    hint="name a file of the corpus (or its URL)",
+                )
+            start = article.text.find(passage)
             if start < 0:
                 raise ConfigError(
-                    f"question {q.id}: its passage is not in {q.article}",
+                    f"question {q.id}: its passage is not in {name}",
                     hint="copy the passage exactly from the article's text",
                 )
-            spans[q.id] = (article.id, start, start + len(q.passage))
-            break
-        else:
-            raise ConfigError(
-                f"question {q.id}: article {q.article} is not in the suite's corpus",
-                hint="name a file of the corpus (or its URL)",
-            )
+            spans.setdefault(q.id, []).append((article.id, start, start + len(passage)))
     return spans
 
 
