@@ -106,10 +106,15 @@ def test_sentences_split_at_stops_and_line_breaks() -> None:
     ]
 
 
+TOLERANCE = 0.1  # how far a recorded probability may move on another CPU (see below)
+
+
 @pytest.mark.slow
 def test_local_model_reproduces_the_recorded_dev_predictions() -> None:
     """End to end with all-MiniLM-L6-v2: the recorded dev claims get the features and the
-    probability the fit recorded (loose: int8 kernels may round differently on other CPUs)."""
+    probability the fit recorded, loosely: int8 kernels round differently on other CPUs. The
+    fit ran on an Intel Xeon; on an AMD EPYC without VNNI 7 of the 8 checks reproduce to the
+    thousandth and one moves by 0.086 (0.287 to 0.373, both unsupported)."""
     from citebrief.corpus.embeddings import LocalEmbeddings
 
     model = load_verifier_model()
@@ -120,7 +125,7 @@ def test_local_model_reproduces_the_recorded_dev_predictions() -> None:
         example = files[check["file"]][check["index"]]
         assert example.claim == check["claim"]
         verdict = verifier.judge(example.passages, example.claim)
-        assert verdict.score == pytest.approx(check["probability"], abs=0.05)
-        if abs(check["probability"] - verifier.threshold) > 0.05:
+        assert verdict.score == pytest.approx(check["probability"], abs=TOLERANCE)
+        if abs(check["probability"] - verifier.threshold) > TOLERANCE:
             recorded = check["probability"] >= verifier.threshold
             assert (verdict.label is Label.SUPPORTED) == recorded
