@@ -164,3 +164,23 @@ def test_an_article_in_an_opinion_section_is_quoted_as_opinion(author: str, open
     request = BriefingRequest("HBM memory rule", WINDOW, [story("rule", found)])
     (takeaway,) = ExtractiveWriter().write_briefing(request).takeaways
     assert takeaway.sentences[0].text.startswith(opening)
+
+
+def test_a_takeaways_sentences_from_one_article_keep_the_articles_order() -> None:
+    """After the lead, the details of its article read in the order the article gives them,
+    whatever the order they were chosen in (the second detail must not come first)."""
+    text = (
+        "In the space of a fortnight, Washington tightened its grip on the memory chips that "
+        "feed AI accelerators. Beijing, for its part, answered with vouchers and a domestic "
+        "chip quota for state data centres. Each side can point to something it won in the "
+        "standoff over chips."
+    )
+    found = [
+        Passage("S1", "c1", "a1", 0, len(text), text, 0.1, 0.5, "Two weeks, one memory chip",
+                "Pacific Ledger", "2026-11-22", "https://e.example/analysis")
+    ]  # fmt: skip
+    request = BriefingRequest("memory chips", WINDOW, [story("standoff", found)])
+    (takeaway,) = ExtractiveWriter().write_briefing(request).takeaways
+    starts = [text.index(s.text) for s in takeaway.sentences]
+    assert len(starts) == 3
+    assert starts == sorted(starts)

@@ -151,6 +151,7 @@ class ExtractiveWriter:
             chosen = self._story(request.topic, group.passages, used)
             if not chosen:
                 continue
+            chosen = _reading_order(chosen)
             used.update(c.text for c in chosen)
             title = _headline(chosen, group.passages, headlines)
             headlines.add(title.lower())
@@ -254,6 +255,16 @@ class ExtractiveWriter:
                 ),
             )
         return chosen
+
+
+def _reading_order(chosen: list[_Candidate]) -> list[_Candidate]:
+    """The lead first; after it, each article's sentences together and in the article's own
+    order ("Washington tightened ..., Beijing answered ...", then "Each side can point to
+    something it won."), the lead's article before the others, which keep the order in which
+    they were chosen (what another outlet adds comes last)."""
+    lead, rest = chosen[0], chosen[1:]
+    articles = list(dict.fromkeys(c.passage.article_id for c in chosen))
+    return [lead, *sorted(rest, key=lambda c: (articles.index(c.passage.article_id), c.start))]
 
 
 def _draft(candidate: _Candidate, *, attribute: bool, again: bool = False) -> DraftSentence:
