@@ -201,6 +201,21 @@ def _pronoun_after_opening(sentence: str) -> bool:
     )
 
 
+# an opening that points back at a source or a thing named before: "On her numbers, Huawei
+# could ship ...", "By his account, ...", "According to them, ...", "In its place, Facebook
+# ...", "Without it, ..."; a circumstance naming its subject after the comma ("In his final
+# days in office, then-President Donald Trump ...") is left alone
+_BACKWARD_OPENING = re.compile(
+    r"^(?:(?:on|by|in|from|to|under)\s+(?:his|her|their|its)\s+(?:own\s+)?"
+    r"(?:numbers|counts?|estimates?|account|telling|views?|words|reckoning|calculations?"
+    r"|analysis|tally|figures|math|maths|logic|data|reading|mind|opinion|version|place"
+    r"|judge?ments?)"
+    r"|according\s+to\s+(?:him|her|them|it)|as\s+is\s+(?:his|her|their|its)\s+(?:custom|wont)"
+    r"|(?:\w+\s+)?(?:it|them|him))\s*,",
+    re.I,
+)
+
+
 def _first_word(sentence: str) -> str:
     """The first word, lower-cased, without a contraction ("That's" -> "that")."""
     match = re.match(r"[\"“‘'(]*([A-Za-z]+)", sentence)
@@ -247,6 +262,7 @@ def problems(sentence: str, *, follows_previous: bool = False) -> list[str]:
             or _DEFINITE.match(text)
             or _POSSESSIVE.match(text)
             or _pronoun_after_opening(text)
+            or _BACKWARD_OPENING.match(text)
         ):
             found.append("dangling reference")
     kicker = _KICKER_SENTENCE.match(text)
