@@ -203,15 +203,15 @@ def _pronoun_after_opening(sentence: str) -> bool:
 
 # an opening that points back at a source or a thing named before: "On her numbers, Huawei
 # could ship ...", "By his account, ...", "According to them, ...", "In its place, Facebook
-# ...", "Without it, ..."; a circumstance naming its subject after the comma ("In his final
-# days in office, then-President Donald Trump ...") is left alone
+# ...", "Without it, ...", "Amid that, ..."; a circumstance naming its subject after the
+# comma ("In his final days in office, then-President Donald Trump ...") is left alone
 _BACKWARD_OPENING = re.compile(
     r"^(?:(?:on|by|in|from|to|under)\s+(?:his|her|their|its)\s+(?:own\s+)?"
     r"(?:numbers|counts?|estimates?|account|telling|views?|words|reckoning|calculations?"
     r"|analysis|tally|figures|math|maths|logic|data|reading|mind|opinion|version|place"
     r"|judge?ments?)"
     r"|according\s+to\s+(?:him|her|them|it)|as\s+is\s+(?:his|her|their|its)\s+(?:custom|wont)"
-    r"|(?:\w+\s+)?(?:it|them|him))\s*,",
+    r"|(?:\w+\s+){0,2}(?:it|them|him|this|that|these|those))\s*,",
     re.I,
 )
 
