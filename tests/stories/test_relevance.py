@@ -157,3 +157,6 @@ def test_the_wording_of_a_question_is_not_a_key_term() -> None:
     ]
     decided = key_terms("What did the Supreme Court decide about the NCAA?", {}, 9)
     assert [t.word for t in decided] == ["supreme", "court", "ncaa"]
+    # the AllSides story says the report "details" the failures: "find" was a missing term
+    found = key_terms("What did the Senate report find about the Capitol riot?", {}, 9)
+    assert [t.word for t in found] == ["senate", "report", "capitol", "riot"]

@@ -34,11 +34,12 @@ class RelevanceModel:
 
 
 # the wording of a question, not what it is about ("how long", "how much", "what did X say",
-# "what did the Supreme Court decide about the NCAA": the story says "rules", "sides with")
+# "what did the Supreme Court decide about the NCAA": the story says "rules", "sides with";
+# "what did the Senate report find about the Capitol riot": it "details" the failures)
 QUESTION_WORDS = frozenset(
     """long much many get gets got tell told know happen happened happening going go goes
     think mean means there here now yet still ever new latest news decide decides decided
-    announce announces announced""".split()
+    announce announces announced find finds found""".split()
 )
 
 
