@@ -121,6 +121,33 @@ def test_a_question_asking_a_quantity_is_answered_by_a_sentence_with_a_number(
     assert draft.takeaways[0].sentences[0].text == LICENCES[first]
 
 
+TALKS = [  # the AllSides dev story of 8 June 2021 (HuffPost, Washington Times), shortened
+    "The White House is done trying to negotiate on infrastructure with Republicans after weeks"
+    " of talks between President Joe Biden and Sen. Shelley Moore Capito came to an end.",
+    "President Biden abandoned infrastructure talks with Senate Republicans on Tuesday over the"
+    " party's unwillingness to compromise on raising taxes.",
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [  # a cause answers a question asking why, not the sentence naming most of its words
+        ("Why did Biden end infrastructure talks with Capito?", 1),
+        ("When did Biden end infrastructure talks with Capito?", 0),
+    ],
+)
+def test_a_question_asking_why_is_answered_by_a_sentence_with_a_cause(
+    question: str, first: int
+) -> None:
+    found = [
+        Passage(f"S{i}", f"c{i}", "a1", 0, len(t), t, 0.1, 0.5, "Infrastructure talks end",
+                "Site", "2021-06-08", "https://e.example/talks")
+        for i, t in enumerate(TALKS, start=1)
+    ]  # fmt: skip
+    draft = ExtractiveWriter().write_answer(AnswerRequest(question, WINDOW, found))
+    assert draft.takeaways[0].sentences[0].text == TALKS[first]
+
+
 def test_the_title_repeated_in_the_body_is_not_quoted() -> None:
     """Some pages start their text with their own title: a sentence that says no more than the
     headline is not a takeaway sentence."""

@@ -52,6 +52,17 @@ _QUANTITY_QUESTION = re.compile(
 )
 _NUMBER = re.compile(r"(?<!\w)\d")  # 14, $2.4 billion, 54 percent; not B25
 QUANTITY_BONUS = 0.5  # the weight of a topic word and a half: a number answers such a question
+# a question asking why ("Why did Biden end infrastructure talks with Capito?") is answered by
+# a sentence giving a cause ("... abandoned the talks over the party's unwillingness to
+# compromise on raising taxes", "... because Republicans were not ready to ...")
+CAUSE_BONUS = 1.0  # half the weight of the whole topic: without a cause, no answer to "why"
+_CAUSE_QUESTION = re.compile(r"\s*why\b|\s*what\s+(?:caused|led\s+to|prompted)\b", re.I)
+_CAUSE = re.compile(
+    r"\b(?:because|due\s+to|owing\s+to|as\s+a\s+result\s+of|in\s+response\s+to|citing"
+    r"|blamed|over\s+(?:the|its|his|her|their)\s+\w+(?:'s|’s)?\s+(?:unwillingness"
+    r"|refusal|failure|insistence|opposition|demands?|concerns?))\b",
+    re.I,
+)
 LEAD_CHARS = 700
 # a sentence starting this early in its article belongs to its lead
 
@@ -172,6 +183,7 @@ class ExtractiveWriter:
         their part (a story already quoted comes again only when no other one has a sentence)."""
         score = _Scorer(request.question, request.passages)
         quantity = QUANTITY_BONUS * bool(_QUANTITY_QUESTION.match(request.question))
+        cause = CAUSE_BONUS * bool(_CAUSE_QUESTION.match(request.question))
         ranked = sorted(
             _candidates(request.passages, set()),
             key=lambda c: (
@@ -180,6 +192,7 @@ class ExtractiveWriter:
                     + score.corroboration(c)
                     + score.detail(c)
                     + quantity * bool(_NUMBER.search(c.text))
+                    + cause * bool(_CAUSE.search(c.text))
                 )
             ),
         )
