@@ -40,7 +40,8 @@ def token_f1(predicted: str, gold: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def extract(html: str, **options: bool) -> str:
+def extract(html: str, **options: bool) -> tuple[str, str]:
+    """The text and the title trafilatura finds."""
     document = trafilatura.bare_extraction(
         html,
         with_metadata=True,
@@ -49,7 +50,9 @@ def extract(html: str, **options: bool) -> str:
         deduplicate=False,
         **options,
     )
-    return (document.text or "") if document is not None else ""
+    if document is None:
+        return "", ""
+    return document.text or "", document.title or ""
 
 
 def by_pattern(lines: Iterable[str]) -> Counter[str]:
@@ -57,7 +60,7 @@ def by_pattern(lines: Iterable[str]) -> Counter[str]:
     counts: Counter[str] = Counter()
     for line in lines:
         stripped = line.strip().lstrip("-•*· ").strip()
-        hit = next((p.pattern for p in PATTERNS if p.search(stripped)), "?")
+        hit = next((p.pattern for p in PATTERNS if p.search(stripped)), "(above the title)")
         counts[hit] += 1
     return counts
 
@@ -74,8 +77,8 @@ def main() -> None:
         html = gzip.decompress(page.read_bytes()).decode("utf-8")
         body = gold[page_id]["articleBody"]
         for name, options in (("defaults", {}), ("favor_precision", {"favor_precision": True})):
-            text = extract(html, **options)
-            cleaned, lines = without_furniture(text)
+            text, title = extract(html, **options)
+            cleaned, lines = without_furniture(text, title)
             scores.setdefault(name, []).append(token_f1(text, body))
             scores.setdefault(f"{name} + furniture filter", []).append(token_f1(cleaned, body))
             if name == "defaults":

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 
 from citebrief.errors import ExtractionError
 from citebrief.ingest.extract import decode, extract_html, extract_plain, sniff_binary
-from tests.conftest import CORPUS, article_html, paragraphs
+from citebrief.ingest.furniture import without_furniture
+from tests.conftest import CORPUS, NEWS, article_html, paragraphs
 
 
 def test_extract_html_reads_text_and_metadata() -> None:
@@ -73,3 +76,34 @@ def test_decode_uses_meta_charset() -> None:
 )
 def test_sniff_binary(data: bytes, kind: str | None) -> None:
     assert sniff_binary(data) == kind
+
+
+TITLE = "13-Inch MacBook Pro With Scissor Keyboard Expected in First Half of 2020"
+BODY = "The report claims the display size will remain 13.3 inches, according to DigiTimes."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [  # a sidebar's teaser and a kicker above the page's own title are not the article
+        (
+            f"Night mode is an automatic setting of the iPhone 11.\n{TITLE}\n{BODY}",
+            f"{TITLE}\n{BODY}",
+        ),
+        (f"Review\n{TITLE}\n{BODY}", f"{TITLE}\n{BODY}"),
+        (f"{TITLE}\n{BODY}", f"{TITLE}\n{BODY}"),  # the title first: nothing to cut
+        # far down the text, a line like the title is no heading: nothing is cut
+        (f"{BODY * 8}\n{TITLE}\n{BODY}", f"{BODY * 8}\n{TITLE}\n{BODY}"),
+    ],
+)
+def test_what_stands_above_the_pages_own_title_is_furniture(text: str, expected: str) -> None:
+    assert without_furniture(text, TITLE)[0] == expected
+
+
+def test_a_macrumors_page_loses_the_sidebar_teaser_trafilatura_put_above_its_title() -> None:
+    """The shared news page of 18 November 2019: trafilatura's text starts with a "Guides"
+    teaser about the iPhone's night mode (favor_precision or not)."""
+    name = "232a43fb15abde807427b2a7bf4f772e27b8760554370956d8291df4e8166dbf.html.gz"
+    page = NEWS / "html" / name
+    extracted = extract_html(gzip.decompress(page.read_bytes()).decode("utf-8"))
+    assert extracted.text.startswith(f"{TITLE}\n")
+    assert "Night mode" not in extracted.text

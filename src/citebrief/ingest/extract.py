@@ -199,7 +199,7 @@ def extract_html(html: str, url: str = "", min_chars: int = 0) -> Extracted:
         favor_precision=True,
     )
     text = (document.text or "").strip() if document is not None else ""
-    text, _ = without_furniture(text)
+    text, _ = without_furniture(text, (document.title or "") if document is not None else "")
     if len(text) < max(min_chars, 1):
         raise ExtractionError(
             f"no article text found: {len(text)} characters extracted"

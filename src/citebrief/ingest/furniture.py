@@ -6,6 +6,10 @@ credit lines ("Reporting by ...", "... contributed to this report"), affiliate a
 notices, app and podcast plugs. Each pattern was read off the extracted text of the shared
 news pages (``benchmarks/furniture.py`` lists what it removes there and measures the text
 against the human gold); a line is dropped only when it is short and matches one.
+
+What stands before the page's own title, when the title is a line of the text near its start,
+is furniture too: a teaser of another page from a sidebar ("Night mode is an automatic setting
+..." above a MacRumors report on the MacBook Pro's keyboard), a kicker ("Review").
 """
 
 from __future__ import annotations
@@ -60,10 +64,25 @@ def is_furniture(line: str) -> bool:
     return any(p.search(stripped) for p in PATTERNS)
 
 
-def without_furniture(text: str) -> tuple[str, list[str]]:
-    """The text without its furniture lines, and the lines removed."""
-    kept: list[str] = []
+BEFORE_TITLE = 600  # characters before the title line that may be cut as furniture
+
+
+def without_furniture(text: str, title: str = "") -> tuple[str, list[str]]:
+    """The text without its furniture lines, and the lines removed; ``title``: the page's
+    title, above which nothing is the article (within the first ``BEFORE_TITLE`` characters)."""
+    lines = text.split("\n")
     removed: list[str] = []
-    for line in text.split("\n"):
+    title = " ".join(title.split())
+    if title:
+        seen = 0
+        for i, line in enumerate(lines):
+            if seen > BEFORE_TITLE:
+                break
+            if i and " ".join(line.split()) == title:
+                removed, lines = lines[:i], lines[i:]
+                break
+            seen += len(line) + 1
+    kept: list[str] = []
+    for line in lines:
         (removed if is_furniture(line) else kept).append(line)
     return "\n".join(kept).strip(), removed
