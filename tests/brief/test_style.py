@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from citebrief.brief.style import byline, frame, headline, opinion_kind, problems, unframe
+from citebrief.brief.style import (
+    byline,
+    first_person,
+    frame,
+    headline,
+    opinion_kind,
+    problems,
+    unframe,
+)
 
 
 @pytest.mark.parametrize(
@@ -367,3 +375,23 @@ def test_a_byline_that_is_the_outlet_is_not_repeated() -> None:
 
 def test_unframe_leaves_other_sentences_alone() -> None:
     assert unframe("Officials said the rule stays.") == ("", "Officials said the rule stays.")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [  # read on the shared news pages: AppleInsider's review, a 9to5Mac column
+        (
+            "We're not certain when Apple last issued four updates to the MacBook Pro within 18"
+            " months.",
+            True,
+        ),
+        ("I am totally that person for my family when it comes to the iPhone.", True),
+        ("Our analysis shows the chip shortage easing by March.", True),
+        # a quotation's "we" is its speaker's, and the frame already names them
+        ('"We continue to negotiate in good faith," said Sen. Shelley Moore Capito.', False),
+        ("The US will share up to 60m doses of AstraZeneca's vaccine with other countries.", False),
+        ("U.S. officials said the rule takes effect on Dec. 15.", False),
+    ],
+)
+def test_first_person_outside_quotes_is_the_writers_voice(sentence: str, expected: bool) -> None:
+    assert first_person(sentence) is expected

@@ -211,3 +211,18 @@ def test_a_takeaways_sentences_from_one_article_keep_the_articles_order() -> Non
     starts = [text.index(s.text) for s in takeaway.sentences]
     assert len(starts) == 3
     assert starts == sorted(starts)
+
+
+def test_a_sentence_in_its_writers_voice_is_attributed() -> None:
+    """ "We're not certain ..." quoted bare reads as the briefing's own voice."""
+    text = (
+        "We're not certain when Apple last issued four updates to the MacBook Pro within 18"
+        " months, or to any laptop it has ever produced."
+    )
+    found = [
+        Passage("S1", "c1", "a1", 0, len(text), text, 0.1, 0.5, "MacBook Pro review",
+                "AppleInsider", "2019-11-18", "https://e.example/review")
+    ]  # fmt: skip
+    request = BriefingRequest("MacBook Pro", WINDOW, [story("review", found)])
+    (takeaway,) = ExtractiveWriter().write_briefing(request).takeaways
+    assert [s.text for s in takeaway.sentences] == [f"AppleInsider reports: “{text}”"]

@@ -285,6 +285,20 @@ def problems(sentence: str, *, follows_previous: bool = False) -> list[str]:
     return found
 
 
+# the writer speaking outside any quotation: "We're not certain when Apple last ...", "I am
+# totally that person for my family ..."; "US" and "U.S." are a country, not "us"
+_FIRST_PERSON = re.compile(
+    r"\b(?:I|I['’](?:m|ve|d|ll)|[Mm]e|[Mm]y|[Mm]ine|[Ww]e|[Ww]e['’](?:re|ve|d|ll)|us|[Oo]urs?)\b"
+)
+_QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
+
+
+def first_person(sentence: str) -> bool:
+    """Whether the sentence speaks in its writer's voice ("I", "we", "our") outside quotes: in a
+    briefing it must say whose voice that is."""
+    return bool(_FIRST_PERSON.search(_QUOTED.sub(" ", sentence)))
+
+
 def stands_alone(sentence: str, *, follows_previous: bool = False) -> bool:
     return not problems(sentence, follows_previous=follows_previous)
 

@@ -281,11 +281,12 @@ def _reading_order(chosen: list[_Candidate]) -> list[_Candidate]:
 
 
 def _draft(candidate: _Candidate, *, attribute: bool, again: bool = False) -> DraftSentence:
-    """A chosen sentence, quoted exactly; attributed when it is opinion, or (``attribute``)
-    when it comes from another outlet than the lead and does not say who says it; ``again``:
-    a piece already attributed in this takeaway is referred back to ("The op-ed adds")."""
+    """A chosen sentence, quoted exactly; attributed when it is opinion, when it speaks in its
+    writer's voice ("We're not certain ...": whose "we"?), or (``attribute``) when it comes
+    from another outlet than the lead and does not say who says it; ``again``: a piece already
+    attributed in this takeaway is referred back to ("The op-ed adds")."""
     text = candidate.text
-    if candidate.opinion or (attribute and _unattributed(candidate)):
+    if candidate.opinion or style.first_person(text) or (attribute and _unattributed(candidate)):
         text = style.frame(
             text,
             candidate.outlet,
