@@ -148,6 +148,31 @@ def test_a_question_asking_why_is_answered_by_a_sentence_with_a_cause(
     assert draft.takeaways[0].sentences[0].text == TALKS[first]
 
 
+FRAMEWORK = [
+    "The bipartisan infrastructure framework was welcomed by senators of both parties.",
+    "The bipartisan framework would cost $1.2 trillion over eight years.",
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [  # "what is X worth" asks a value as "how much" does
+        ("What is the bipartisan infrastructure framework worth?", 1),
+        ("What is the bipartisan infrastructure framework?", 0),
+    ],
+)
+def test_a_question_asking_what_something_is_worth_is_answered_by_a_number(
+    question: str, first: int
+) -> None:
+    found = [
+        Passage(f"S{i}", f"c{i}", "a1", 0, len(t), t, 0.1, 0.5, "Senators strike a deal",
+                "Site", "2021-06-24", "https://e.example/deal")
+        for i, t in enumerate(FRAMEWORK, start=1)
+    ]  # fmt: skip
+    draft = ExtractiveWriter().write_answer(AnswerRequest(question, WINDOW, found))
+    assert draft.takeaways[0].sentences[0].text == FRAMEWORK[first]
+
+
 def test_the_title_repeated_in_the_body_is_not_quoted() -> None:
     """Some pages start their text with their own title: a sentence that says no more than the
     headline is not a takeaway sentence."""

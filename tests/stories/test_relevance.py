@@ -160,3 +160,11 @@ def test_the_wording_of_a_question_is_not_a_key_term() -> None:
     # the AllSides story says the report "details" the failures: "find" was a missing term
     found = key_terms("What did the Senate report find about the Capitol riot?", {}, 9)
     assert [t.word for t in found] == ["senate", "report", "capitol", "riot"]
+    # "worth" asks a value in a question; in a topic it is a word
+    worth = key_terms("What is the bipartisan infrastructure framework worth?", {}, 9)
+    assert [t.word for t in worth] == ["bipartisan", "infrastructure", "framework"]
+    assert [t.word for t in key_terms("Fort Worth shooting", {}, 9)] == [
+        "fort",
+        "worth",
+        "shooting",
+    ]

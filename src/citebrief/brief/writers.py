@@ -47,7 +47,8 @@ _DATELINE = re.compile(
 # export licences to sell its B25 accelerator")
 _QUANTITY_QUESTION = re.compile(
     r"\s*(?:how\s+(?:many|much|long|far|big|large|high|low|often|old|fast)|until\s+when"
-    r"|what\s+(?:share|percentage|proportion|fraction|portion|number|amount|price|level))\b",
+    r"|what\s+(?:share|percentage|proportion|fraction|portion|number|amount|price|level)"
+    r"|what\s+(?:is|are|was|were)\b(?=.*\bworth\W*$))\b",
     re.I,
 )
 _NUMBER = re.compile(r"(?<!\w)\d")  # 14, $2.4 billion, 54 percent; not B25

@@ -14,6 +14,7 @@ stories (``evals/fit_stories.py``, weights in ``data/stories.json``).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,13 @@ QUESTION_WORDS = frozenset(
 )
 
 
+# "What is the infrastructure framework worth?": "worth" is how a question asks a value, not
+# what it is about (the story says "$1.2 trillion"); in a topic ("Fort Worth") it is a word
+_WORTH_QUESTION = re.compile(
+    r"^\s*(?:what|how\s+much)\s+(?:is|are|was|were|would|will|could)\b.*\bworth\W*$", re.I
+)
+
+
 @dataclass(frozen=True, slots=True)
 class KeyTerm:
     word: str  # as the topic spells it, lower-cased
@@ -54,8 +62,11 @@ def key_terms(topic: str, document_frequency: Mapping[str, int], documents: int)
     """The content words of a topic (or question), each weighted by its rarity in the corpus
     (``documents`` passages, ``document_frequency[word]`` of them holding the word)."""
     found: dict[str, KeyTerm] = {}
+    asking = {"worth"} if _WORTH_QUESTION.match(topic) else set()
     for word in words(topic):
         if len(word) < 2 or word in STOPWORDS or word in QUESTION_WORDS or word in found:
+            continue
+        if word in asking:
             continue
         df = document_frequency.get(word, 0)
         found[word] = KeyTerm(word, stem(word), math.log((documents + 1) / (df + 1)) + 1.0)
