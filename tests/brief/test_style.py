@@ -193,6 +193,21 @@ def test_opinion_kind_reads_the_declared_section(section: str, expected: str) ->
             "As is its custom, the court did not say why it was rejecting the appeal.",
             ["dangling reference"],
         ),
+        (  # quoted by the offline suite's q13 answer: who noted it?
+            "Chinese imports of memory chips surged ahead of both the 2024 HBM rules and last"
+            " week's rule, she noted.",
+            ["dangling reference"],
+        ),
+        (
+            "The northern Sierra Nevada has seen a fraction of an inch of rain in the past two"
+            " months, he said.",
+            ["dangling reference"],
+        ),
+        (  # "it" is most often the organisation the sentence itself names
+            "The United States will spend $3.5 billion to buy and donate vaccine doses, it said"
+            " on Thursday.",
+            [],
+        ),
         (  # quoted by the briefing benchmark (week 17, the census)
             "Amid that, Texas will gain two seats in the redistricting process, the results found.",
             ["dangling reference"],

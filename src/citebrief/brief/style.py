@@ -127,6 +127,16 @@ _SPEAKER_PRONOUN = re.compile(
     r"\s*[.,]?[\"”’]?\s*$",
     re.I,
 )
+# a paraphrase whose speaker is a bare pronoun: "Chinese imports of memory chips surged ahead of
+# the rules, she noted." (who?); of the 2,937 sentences of the AllSides, news and sample pages
+# that pass the other rules, 5 match (4 distinct), all dangling
+_PARAPHRASE_PRONOUN = re.compile(
+    r",\s+(?:he|she|they)\s+(?:said|says|added|adds|noted|notes|wrote|writes|told\s+\w+|argued"
+    r"|argues|warned|explained|stressed|insisted|continued|recalled)"
+    r"(?:\s+(?:on|in|at|during|after|before|last|this|earlier|later|yesterday|today)\b"
+    r"[^.!?\"“”]{0,30})?\s*[.!]?\s*$",
+    re.I,
+)
 _FORWARD = re.compile(
     r"\b(the following|as follows|below|before then|after that|by then|at that point"
     r"|these (include|are)|worth watching|read on)\b|:\s*$",
@@ -263,6 +273,7 @@ def problems(sentence: str, *, follows_previous: bool = False) -> list[str]:
             or _POSSESSIVE.match(text)
             or _pronoun_after_opening(text)
             or _BACKWARD_OPENING.match(text)
+            or (_PARAPHRASE_PRONOUN.search(text) and not re.search(r"[\"“”]", text))
         ):
             found.append("dangling reference")
     kicker = _KICKER_SENTENCE.match(text)
