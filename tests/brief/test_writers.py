@@ -173,6 +173,25 @@ def test_a_question_asking_what_something_is_worth_is_answered_by_a_number(
     assert draft.takeaways[0].sentences[0].text == FRAMEWORK[first]
 
 
+PLAGUE = [  # after the shared news pages (Smithsonian, 14 November 2019), shortened
+    "In 2003, Beijing officials admitted 10 times as many cases as they had first reported.",
+    "Three cases of plague have been diagnosed in China, though officials say the risk is low.",
+]
+
+
+def test_the_wording_of_a_question_counts_for_nothing_in_its_answer() -> None:
+    """ "many" is how the question asks, not what it is about: the answer must not open on
+    "as many cases" of another disease."""
+    found = [
+        Passage(f"S{i}", f"c{i}", "a1", 0, len(t), t, 0.1, 0.5, "Plague in China", "Site",
+                "2019-11-14", "https://e.example/plague")
+        for i, t in enumerate(PLAGUE, start=1)
+    ]  # fmt: skip
+    question = "How many cases of plague were found in China?"
+    draft = ExtractiveWriter().write_answer(AnswerRequest(question, WINDOW, found))
+    assert draft.takeaways[0].sentences[0].text == PLAGUE[1]
+
+
 def test_the_title_repeated_in_the_body_is_not_quoted() -> None:
     """Some pages start their text with their own title: a sentence that says no more than the
     headline is not a takeaway sentence."""

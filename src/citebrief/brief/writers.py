@@ -30,6 +30,7 @@ from citebrief.models import (
     Writer,
 )
 from citebrief.settings import Settings
+from citebrief.stories.relevance import QUESTION_WORDS
 from citebrief.text import content_words, names, query_parts, sentence_spans
 
 _CONTRAST = re.compile(
@@ -115,9 +116,13 @@ class _Scorer:
         # ("What did Huawei say about it? (HBM rule)") and the circumstance of a relation
         # ("... in response to the HBM rule") only second: a sentence with all of the context
         # and none of the question's own words must not beat one that answers it
+        # the wording of a question ("how many", "what did X find") is not what it asks about:
+        # "many" must not draw an answer to "How many cases of plague ...?" to "as many cases"
         parts = query_parts(topic)
-        self.primary = content_words(parts.own)
-        self.secondary = content_words(f"{parts.borrowed} {parts.circumstance}") - self.primary
+        self.primary = content_words(parts.own) - QUESTION_WORDS
+        self.secondary = (
+            content_words(f"{parts.borrowed} {parts.circumstance}") - self.primary - QUESTION_WORDS
+        )
         self.vocabulary: dict[str, set[str]] = {}
         for p in passages:
             self.vocabulary.setdefault(p.article_id, set()).update(content_words(p.text))
