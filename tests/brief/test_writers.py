@@ -12,6 +12,7 @@ from citebrief.errors import UsageError
 from citebrief.models import (
     AnswerRequest,
     BriefingRequest,
+    DraftTakeaway,
     Passage,
     Story,
     StoryPassages,
@@ -89,6 +90,18 @@ def test_an_answer_draft_is_one_takeaway_without_a_headline() -> None:
     assert any("Beijing" in s.text for s in draft.takeaways[0].sentences)
 
 
+def opening(question: str, texts: list[str]) -> str:
+    """The first sentence of the extractive answer to ``question`` from one article of
+    ``texts``, a passage each."""
+    found = [
+        Passage(f"S{i}", f"c{i}", "a1", 0, len(t), t, 0.1, 0.5, "One article", "Site",
+                "2021-06-08", "https://e.example/article")
+        for i, t in enumerate(texts, start=1)
+    ]  # fmt: skip
+    draft = ExtractiveWriter().write_answer(AnswerRequest(question, WINDOW, found))
+    return draft.takeaways[0].sentences[0].text
+
+
 LICENCES = [
     "Nvidia has received the first U.S. export licences to sell its B25 accelerator, a"
     " pared-back chip designed for the Chinese market, according to two people briefed on the"
@@ -96,14 +109,6 @@ LICENCES = [
     "The licences, issued by the Commerce Department on Nov. 11, cover shipments to 14 named"
     " Chinese customers over 12 months, the people said.",
 ]
-
-
-def licence_passages() -> list[Passage]:
-    return [
-        Passage(f"S{i}", f"c{i}", "a1", 0, len(t), t, 0.1, 0.5, "Nvidia wins licences", "Site",
-                "2026-11-12", "https://e.example/licences")
-        for i, t in enumerate(LICENCES, start=1)
-    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -117,8 +122,7 @@ def licence_passages() -> list[Passage]:
 def test_a_question_asking_a_quantity_is_answered_by_a_sentence_with_a_number(
     question: str, first: int
 ) -> None:
-    draft = ExtractiveWriter().write_answer(AnswerRequest(question, WINDOW, licence_passages()))
-    assert draft.takeaways[0].sentences[0].text == LICENCES[first]
+    assert opening(question, LICENCES) == LICENCES[first]
 
 
 TALKS = [  # the AllSides dev story of 8 June 2021 (HuffPost, Washington Times), shortened
@@ -139,13 +143,7 @@ TALKS = [  # the AllSides dev story of 8 June 2021 (HuffPost, Washington Times),
 def test_a_question_asking_why_is_answered_by_a_sentence_with_a_cause(
     question: str, first: int
 ) -> None:
-    found = [
-        Passage(f"S{i}", f"c{i}", "a1", 0, len(t), t, 0.1, 0.5, "Infrastructure talks end",
-                "Site", "2021-06-08", "https://e.example/talks")
-        for i, t in enumerate(TALKS, start=1)
-    ]  # fmt: skip
-    draft = ExtractiveWriter().write_answer(AnswerRequest(question, WINDOW, found))
-    assert draft.takeaways[0].sentences[0].text == TALKS[first]
+    assert opening(question, TALKS) == TALKS[first]
 
 
 FRAMEWORK = [
@@ -164,13 +162,7 @@ FRAMEWORK = [
 def test_a_question_asking_what_something_is_worth_is_answered_by_a_number(
     question: str, first: int
 ) -> None:
-    found = [
-        Passage(f"S{i}", f"c{i}", "a1", 0, len(t), t, 0.1, 0.5, "Senators strike a deal",
-                "Site", "2021-06-24", "https://e.example/deal")
-        for i, t in enumerate(FRAMEWORK, start=1)
-    ]  # fmt: skip
-    draft = ExtractiveWriter().write_answer(AnswerRequest(question, WINDOW, found))
-    assert draft.takeaways[0].sentences[0].text == FRAMEWORK[first]
+    assert opening(question, FRAMEWORK) == FRAMEWORK[first]
 
 
 PLAGUE = [  # after the shared news pages (Smithsonian, 14 November 2019), shortened
@@ -182,14 +174,7 @@ PLAGUE = [  # after the shared news pages (Smithsonian, 14 November 2019), short
 def test_the_wording_of_a_question_counts_for_nothing_in_its_answer() -> None:
     """ "many" is how the question asks, not what it is about: the answer must not open on
     "as many cases" of another disease."""
-    found = [
-        Passage(f"S{i}", f"c{i}", "a1", 0, len(t), t, 0.1, 0.5, "Plague in China", "Site",
-                "2019-11-14", "https://e.example/plague")
-        for i, t in enumerate(PLAGUE, start=1)
-    ]  # fmt: skip
-    question = "How many cases of plague were found in China?"
-    draft = ExtractiveWriter().write_answer(AnswerRequest(question, WINDOW, found))
-    assert draft.takeaways[0].sentences[0].text == PLAGUE[1]
+    assert opening("How many cases of plague were found in China?", PLAGUE) == PLAGUE[1]
 
 
 def test_the_title_repeated_in_the_body_is_not_quoted() -> None:
@@ -237,6 +222,17 @@ def test_an_article_in_an_opinion_section_is_quoted_as_opinion(author: str, open
     assert takeaway.sentences[0].text.startswith(opening)
 
 
+def takeaway_of(topic: str, text: str, title: str, site: str) -> DraftTakeaway:
+    """The one takeaway the extractive writer makes of one article, a passage, one story."""
+    found = [
+        Passage("S1", "c1", "a1", 0, len(text), text, 0.1, 0.5, title, site, "2026-11-22",
+                "https://e.example/article")
+    ]  # fmt: skip
+    request = BriefingRequest(topic, WINDOW, [story("one", found)])
+    (takeaway,) = ExtractiveWriter().write_briefing(request).takeaways
+    return takeaway
+
+
 def test_a_takeaways_sentences_from_one_article_keep_the_articles_order() -> None:
     """After the lead, the details of its article read in the order the article gives them,
     whatever the order they were chosen in (the second detail must not come first)."""
@@ -246,12 +242,7 @@ def test_a_takeaways_sentences_from_one_article_keep_the_articles_order() -> Non
         "chip quota for state data centres. Each side can point to something it won in the "
         "standoff over chips."
     )
-    found = [
-        Passage("S1", "c1", "a1", 0, len(text), text, 0.1, 0.5, "Two weeks, one memory chip",
-                "Pacific Ledger", "2026-11-22", "https://e.example/analysis")
-    ]  # fmt: skip
-    request = BriefingRequest("memory chips", WINDOW, [story("standoff", found)])
-    (takeaway,) = ExtractiveWriter().write_briefing(request).takeaways
+    takeaway = takeaway_of("memory chips", text, "Two weeks, one memory chip", "Pacific Ledger")
     starts = [text.index(s.text) for s in takeaway.sentences]
     assert len(starts) == 3
     assert starts == sorted(starts)
@@ -263,10 +254,5 @@ def test_a_sentence_in_its_writers_voice_is_attributed() -> None:
         "We're not certain when Apple last issued four updates to the MacBook Pro within 18"
         " months, or to any laptop it has ever produced."
     )
-    found = [
-        Passage("S1", "c1", "a1", 0, len(text), text, 0.1, 0.5, "MacBook Pro review",
-                "AppleInsider", "2019-11-18", "https://e.example/review")
-    ]  # fmt: skip
-    request = BriefingRequest("MacBook Pro", WINDOW, [story("review", found)])
-    (takeaway,) = ExtractiveWriter().write_briefing(request).takeaways
+    takeaway = takeaway_of("MacBook Pro", text, "MacBook Pro review", "AppleInsider")
     assert [s.text for s in takeaway.sentences] == [f"AppleInsider reports: “{text}”"]

@@ -236,13 +236,17 @@ def _unbalanced(sentence: str) -> bool:
     return sentence.count('"') % 2 == 1 or sentence.count("“") != sentence.count("”")
 
 
+_QUOTE_MARK = re.compile(r"[\"“”]")
+_QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")  # a quotation, marks included
+
+
 def _speakerless(sentence: str) -> bool:
     """A quotation whose speaker is a bare pronoun, or a sentence that is all quotation."""
-    if not re.search(r"[\"“”]", sentence):
+    if not _QUOTE_MARK.search(sentence):
         return False
     if _SPEAKER_PRONOUN.search(sentence):
         return True
-    outside = re.sub(r"[\"“][^\"”]*[\"”]", " ", sentence)
+    outside = _QUOTED.sub(" ", sentence)
     return len(re.findall(r"[A-Za-z]{2,}", outside)) < 2
 
 
@@ -273,7 +277,7 @@ def problems(sentence: str, *, follows_previous: bool = False) -> list[str]:
             or _POSSESSIVE.match(text)
             or _pronoun_after_opening(text)
             or _BACKWARD_OPENING.match(text)
-            or (_PARAPHRASE_PRONOUN.search(text) and not re.search(r"[\"“”]", text))
+            or (_PARAPHRASE_PRONOUN.search(text) and not _QUOTE_MARK.search(text))
         ):
             found.append("dangling reference")
     kicker = _KICKER_SENTENCE.match(text)
@@ -301,7 +305,6 @@ def problems(sentence: str, *, follows_previous: bool = False) -> list[str]:
 _FIRST_PERSON = re.compile(
     r"\b(?:I|I['’](?:m|ve|d|ll)|[Mm]e|[Mm]y|[Mm]ine|[Ww]e|[Ww]e['’](?:re|ve|d|ll)|us|[Oo]urs?)\b"
 )
-_QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
 
 
 def first_person(sentence: str) -> bool:
