@@ -124,6 +124,29 @@ def test_an_opinion_source_says_so() -> None:
     assert [s.opinion for s in briefing.sources] == ["", "an op-ed"]
 
 
+def test_a_source_title_drops_the_outlet_the_source_line_names_anyway() -> None:
+    article = Article(
+        "a1",
+        "https://www.albawaba.com/news/a",
+        "https://www.albawaba.com/news/a",
+        TEXT,
+        "h",
+        title="World Community Lashes Out at US | Al Bawaba",
+        site_name="Al Bawaba",
+    )
+    briefing = assemble(
+        "topic",
+        draft([]),
+        [judged("x", ["S1"], SUPPORTED)],
+        RETRIEVAL,
+        {"a1": article},
+        dropped=0,
+        strict=False,
+        generated_at="2026-11-23T00:00:00+00:00",
+    )
+    assert briefing.sources[0].title == "World Community Lashes Out at US"
+
+
 def test_an_unsupported_sentence_is_flagged() -> None:
     sentence = build([judged("x", ["S1"], UNSUPPORTED)]).takeaways[0].sentences[0]
     assert (sentence.flagged, sentence.verdict) == (True, "unsupported")

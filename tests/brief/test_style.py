@@ -7,11 +7,13 @@ import pytest
 
 from citebrief.brief.style import (
     byline,
-    first_person,
     frame,
     headline,
+    inside_quotation,
     opinion_kind,
+    own_voice,
     problems,
+    source_title,
     unframe,
 )
 
@@ -101,6 +103,46 @@ def test_headline(title: str, outlet: str, host: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("title", "outlet", "host", "expected"),
+    [
+        (
+            "World Community Lashes Out at US | Al Bawaba",
+            "Al Bawaba",
+            "www.albawaba.com",
+            "World Community Lashes Out at US",
+        ),
+        (
+            "Star Wars Jedi: Fallen Order review - shoots for the moon - VG247",
+            "VG247",
+            "www.vg247.com",
+            "Star Wars Jedi: Fallen Order review - shoots for the moon",
+        ),
+        # a source keeps its title's kicker and tail: only the outlet is said twice
+        (
+            "Opinion | Is Football Violence a Crime?",
+            "WSJ",
+            "",
+            "Opinion | Is Football Violence a Crime?",
+        ),
+        (
+            "Apple's new MacBook Pro: Here's what you need to know",
+            "MacRumors",
+            "",
+            "Apple's new MacBook Pro: Here's what you need to know",
+        ),
+        (
+            "Xbox Series X - Everything We Know - IGN",
+            "IGN",
+            "",
+            "Xbox Series X - Everything We Know",
+        ),
+    ],
+)
+def test_source_title(title: str, outlet: str, host: str, expected: str) -> None:
+    assert source_title(title, outlet, host) == expected
+
+
+@pytest.mark.parametrize(
     ("title", "url", "expected"),
     [
         ("Opinion: Export controls are building China's chip industry", "", "an op-ed"),
@@ -120,6 +162,13 @@ def test_headline(title: str, outlet: str, host: str, expected: str) -> None:
         ("US unveils rule", "https://wireasia.example/news/technology/us-unveils-rule/", ""),
         ("Opinionated robots take over", "https://example.com/tech/robots", ""),
         ("A guide", "https://example.opinion.com/news/guide", ""),
+        ("Star Wars Jedi: Fallen Order review - shoots for the moon - VG247", "", "a review"),
+        ("16-inch MacBook Pro review: The keyboard is probably enough", "", "a review"),
+        ("Review: The Irishman is Scorsese's long goodbye", "", "a review"),
+        ("Facebook Board Upholds Trump Ban But Orders New Review", "", ""),
+        ("Arizona Review of 2020 Vote Is Riddled With Flaws", "", ""),
+        ("National Review: The week in Washington", "", ""),
+        ("Singapore talks preview - The Trade Desk Review", "", ""),
     ],
 )
 def test_opinion_kind(title: str, url: str, expected: str) -> None:
@@ -170,6 +219,16 @@ def test_opinion_kind_reads_the_declared_section(section: str, expected: str) ->
             "On Tuesday, it announced a deal with the three largest memory makers.",
             ["dangling reference"],
         ),
+        (  # from VG247's review of Star Wars Jedi: Fallen Order, on the shared news pages
+            "Perhaps it’s even Star Wars Raider, with its own self-contained puzzle areas.",
+            ["dangling reference"],
+        ),
+        (
+            "Now they’re starting to get attention here in the US, with names like Chime.",
+            ["dangling reference"],
+        ),
+        ("Now that the Senate has voted, the bill goes to the House of Representatives.", []),
+        ("Perhaps the most striking change is the price of the new base model.", []),
         (
             "If enacted, it would override laws emerging in states like Georgia.",
             ["dangling reference"],
@@ -406,7 +465,30 @@ def test_unframe_leaves_other_sentences_alone() -> None:
         ('"We continue to negotiate in good faith," said Sen. Shelley Moore Capito.', False),
         ("The US will share up to 60m doses of AstraZeneca's vaccine with other countries.", False),
         ("U.S. officials said the rule takes effect on Dec. 15.", False),
+        (  # a 9to5Mac gift guide speaks to its reader
+            "Thanks to new GaN charging bricks, you can find fast and reliable MacBook Pro wall"
+            " chargers.",
+            True,
+        ),
+        ("If you're still using the same password for every site, you're at risk.", True),
+        ('"You have to be tough on China," Trump told reporters on Tuesday.', False),
+        ("Young voters turned out in record numbers in Georgia.", False),
     ],
 )
-def test_first_person_outside_quotes_is_the_writers_voice(sentence: str, expected: bool) -> None:
-    assert first_person(sentence) is expected
+def test_own_voice_outside_quotes_is_the_writers(sentence: str, expected: bool) -> None:
+    assert own_voice(sentence) is expected
+
+
+@pytest.mark.parametrize(
+    ("before", "inside"),
+    [
+        ('"Nissan has a vibrant portfolio of new-generation sedans. ', True),
+        ("“We were on the field too much. ", True),
+        ("“We were on the field too much,” he said. ", False),
+        ("“A,” he said. “B.” ", False),
+        ("Earlier paragraph: “an open quote\nThe new paragraph. ", False),
+        ("", False),
+    ],
+)
+def test_inside_quotation(before: str, inside: bool) -> None:
+    assert inside_quotation(before) is inside

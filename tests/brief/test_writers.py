@@ -256,3 +256,34 @@ def test_a_sentence_in_its_writers_voice_is_attributed() -> None:
     )
     takeaway = takeaway_of("MacBook Pro", text, "MacBook Pro review", "AppleInsider")
     assert [s.text for s in takeaway.sentences] == [f"AppleInsider reports: “{text}”"]
+
+
+@pytest.mark.parametrize(
+    "dateline",
+    [
+        "WASHINGTON (AP) — ",
+        "HANOI, Vietnam (AP) — ",
+        "CLEVELAND, Ohio – ",
+        "SAN FRANCISCO, Nov 19 (Wire Asia Service) - ",
+        "BERLIN -- ",
+    ],
+)
+def test_a_quoted_sentence_starts_after_its_wire_dateline(dateline: str) -> None:
+    said = "U.S. Defense Secretary Mark Esper on Wednesday accused China of intimidation."
+    assert opening("What did Esper accuse China of?", [dateline + said]) == said
+
+
+def test_a_sentence_inside_another_sentences_quotation_is_not_quoted_bare() -> None:
+    """Its speaker comes after the quotation closes, sentences later: quoted bare, "we" would
+    read as the briefing's, or framed, as the outlet's."""
+    text = (
+        "Nissan unveiled the redesigned Sentra sedan at the Los Angeles Auto Show on Tuesday. "
+        '"Nissan has a vibrant portfolio of new-generation sedans for customers. With more '
+        "than 6 million Sentra vehicles sold, we believe the all-new Sentra will reach new "
+        "heights in the sedan market. The lower stance gives the Sentra a sexy new look,” said "
+        "David Kershaw, a Nissan sales director."
+    )
+    takeaway = takeaway_of("Nissan Sentra", text, "Nissan unveils the Sentra", "Auto News")
+    assert [s.text for s in takeaway.sentences] == [
+        "Nissan unveiled the redesigned Sentra sedan at the Los Angeles Auto Show on Tuesday."
+    ]

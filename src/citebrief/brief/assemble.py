@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from citebrief.brief import citations, style
 from citebrief.errors import StoreError
+from citebrief.ingest.urls import host_of
 from citebrief.models import (
     Article,
     Briefing,
@@ -206,7 +207,7 @@ def sources(
             Source(
                 number,
                 article.id,
-                article.title,
+                style.source_title(article.title, article.site_name, host_of(article.url)),
                 article.site_name,
                 first.published,
                 article.url,

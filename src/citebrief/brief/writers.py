@@ -38,9 +38,12 @@ _CONTRAST = re.compile(
     r"|disagreed|rejected|denied|questioned|skeptic|sceptic|critics?|opponents?)\b",
     re.I,
 )
-# a wire dateline: "SAN FRANCISCO, Nov 19 (Wire Asia Service) - ", "HONG KONG — ", "BERLIN -- "
+# a wire dateline: "SAN FRANCISCO, Nov 19 (Wire Asia Service) - ", "HONG KONG — ", "BERLIN -- ",
+# "HANOI, Vietnam (AP) — ", "CLEVELAND, Ohio – "
 _DATELINE = re.compile(
-    r"[A-Z][A-Z.'/ ]{1,40}(?:, [A-Z][a-z]{2,8}\.? \d{1,2})?(?: \([^)]{2,40}\))? ?(?:-{1,2}|[–—]) "
+    r"[A-Z][A-Z.'/ ]{1,40}"
+    r"(?:, (?:[A-Z][a-z]{2,8}\.? \d{1,2}|[A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?))?"
+    r"(?: \([^)]{2,40}\))? ?(?:-{1,2}|[–—]) "
 )
 # a question asking for a quantity or a date ("How many Chinese customers do the licences
 # cover?") is answered by a sentence holding a number ("cover shipments to 14 named Chinese
@@ -95,7 +98,7 @@ def _candidates(passages: Sequence[Passage], used: set[str]) -> list[_Candidate]
             text = passage.text[start:end]
             if not 40 <= len(text) <= 400 or text in used:
                 continue
-            if style.problems(text):
+            if style.problems(text) or style.inside_quotation(passage.text[:start]):
                 continue
             words = content_words(text)
             if words and not words <= title:  # the title again, in the body: the headline's job
@@ -288,11 +291,12 @@ def _reading_order(chosen: list[_Candidate]) -> list[_Candidate]:
 
 def _draft(candidate: _Candidate, *, attribute: bool, again: bool = False) -> DraftSentence:
     """A chosen sentence, quoted exactly; attributed when it is opinion, when it speaks in its
-    writer's voice ("We're not certain ...": whose "we"?), or (``attribute``) when it comes
-    from another outlet than the lead and does not say who says it; ``again``: a piece already
-    attributed in this takeaway is referred back to ("The op-ed adds")."""
+    writer's voice ("We're not certain ...": whose "we"?) or to its reader ("you can find"),
+    or (``attribute``) when it comes from another outlet than the lead and does not say who
+    says it; ``again``: a piece already attributed in this takeaway is referred back to ("The
+    op-ed adds")."""
     text = candidate.text
-    if candidate.opinion or style.first_person(text) or (attribute and _unattributed(candidate)):
+    if candidate.opinion or style.own_voice(text) or (attribute and _unattributed(candidate)):
         text = style.frame(
             text,
             candidate.outlet,
