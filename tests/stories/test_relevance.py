@@ -168,3 +168,18 @@ def test_the_wording_of_a_question_is_not_a_key_term() -> None:
         "worth",
         "shooting",
     ]
+
+
+@pytest.mark.parametrize(
+    ("topic", "expected"),
+    [  # a question's verb after "is", "be", "were": the stories word it their own way
+        ("Who is leading the January 6 select committee?", ["january", "select", "committee"]),
+        ("When will the Juneteenth holiday be observed?", ["juneteenth", "holiday"]),
+        ("How many people were killed in Gaza?", ["people", "gaza"]),
+        ("Who was arrested?", ["arrested"]),  # the verb is all it asks about
+        ("Was Biden elected?", ["biden", "elected"]),
+        ("Students being bullied", ["students", "bullied"]),  # a topic, not a question
+    ],
+)
+def test_a_questions_verb_is_no_key_term(topic: str, expected: list[str]) -> None:
+    assert [t.word for t in key_terms(topic, {}, 9)] == expected

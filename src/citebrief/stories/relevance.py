@@ -51,6 +51,27 @@ _WORTH_QUESTION = re.compile(
 )
 
 
+# a question's verb after "is", "be", "been" ...: "Who is leading the January 6 select
+# committee?", "When will the Juneteenth holiday be observed?": the relation it asks about,
+# which a story words its own way ("chairs", "holiday"), not what it is about; lower-case
+# only ("Was Biden ...": a name)
+_QUESTION = re.compile(
+    r"^\s*(?:who|what|when|where|why|how|which|whose|whom|is|are|was|were|do|does|did|will"
+    r"|would|can|could|should|has|have|had)\b|\?\s*$",
+    re.I,
+)
+_AUXILIARY_VERB = re.compile(
+    r"\b(?:[Ii]s|[Aa]re|[Ww]as|[Ww]ere|am|be|been|being)\s+(?:not\s+|still\s+)?([a-z]+(?:ing|ed))\b"
+)
+
+
+def asked_verbs(topic: str) -> set[str]:
+    """The verbs a question asks with ("leading", "observed"); none in a topic."""
+    if not _QUESTION.search(topic):
+        return set()
+    return {m.group(1) for m in _AUXILIARY_VERB.finditer(topic)}
+
+
 @dataclass(frozen=True, slots=True)
 class KeyTerm:
     word: str  # as the topic spells it, lower-cased
@@ -63,14 +84,20 @@ def key_terms(topic: str, document_frequency: Mapping[str, int], documents: int)
     (``documents`` passages, ``document_frequency[word]`` of them holding the word)."""
     found: dict[str, KeyTerm] = {}
     asking = {"worth"} if _WORTH_QUESTION.match(topic) else set()
+    verbs = asked_verbs(topic)
+    if verbs and not [w for w in words(topic) if _key_word(w) and w not in verbs]:
+        verbs = set()  # "Who was arrested?": the verb is all it asks about
+    asking |= verbs
     for word in words(topic):
-        if len(word) < 2 or word in STOPWORDS or word in QUESTION_WORDS or word in found:
-            continue
-        if word in asking:
+        if not _key_word(word) or word in found or word in asking:
             continue
         df = document_frequency.get(word, 0)
         found[word] = KeyTerm(word, stem(word), math.log((documents + 1) / (df + 1)) + 1.0)
     return list(found.values())
+
+
+def _key_word(word: str) -> bool:
+    return len(word) >= 2 and word not in STOPWORDS and word not in QUESTION_WORDS
 
 
 @dataclass(frozen=True, slots=True)
