@@ -6,6 +6,7 @@ import json
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from citebrief.cli.app import corpus_cli, err, out, plain
@@ -51,21 +52,36 @@ def corpus_list(
       citebrief corpus list --all
     """
     with open_workspace(load_settings()) as ws:
-        table = Table("id", "published", "site", "chunks", "title", box=None)
         rows = ws.corpus.articles(None if every else limit)
         total = ws.corpus.article_count()
-        for row in rows:
-            flag = "" if row["indexed"] else " (pending)"
-            table.add_row(
+        listed = [
+            (
                 row["id"],
                 row["published"],
                 plain(row["site_name"]),
-                f"{row['chunks']}{flag}",
+                f"{row['chunks']}" + ("" if row["indexed"] else " (pending)"),
                 plain(row["title"]),
             )
-        out.print(table)
+            for row in rows
+        ]
+        _print_one_a_line(("id", "published", "site", "chunks", "title"), listed)
     if len(rows) < total:  # said on stderr: the listing itself stays one article a line
         err.print(f"{len(rows)} of {total} (use --limit/--all)", highlight=False)
+
+
+def _print_one_a_line(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """A table of one row a line: in a terminal the last column is cut to fit (``…``) and the
+    others stay whole; through a pipe (grep, wc -l) nothing is cut."""
+    console = out if out.is_terminal else Console(file=out.file, width=100_000, markup=False)
+    fixed = [min(24, max([len(h), *(len(r[i]) for r in rows)])) for i, h in enumerate(header[:-1])]
+    last = max(8, console.width - sum(fixed) - 2 * len(header))
+    table = Table(box=None)
+    for name, width in zip(header[:-1], fixed, strict=True):  # a site name cut at 24
+        table.add_column(name, no_wrap=True, min_width=width, max_width=24, overflow="ellipsis")
+    table.add_column(header[-1], no_wrap=True, overflow="ellipsis", max_width=last)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table, highlight=False)
 
 
 @corpus_cli.command("show")
