@@ -287,3 +287,25 @@ def test_a_sentence_inside_another_sentences_quotation_is_not_quoted_bare() -> N
     assert [s.text for s in takeaway.sentences] == [
         "Nissan unveiled the redesigned Sentra sedan at the Los Angeles Auto Show on Tuesday."
     ]
+
+
+JUNETEENTH = [
+    "The Senate on Tuesday passed legislation to recognize Juneteenth as a legal public holiday.",
+    "The holiday is celebrated on June 19, and it began in 1865 when enslaved people in Texas"
+    " learned they had been freed.",
+    "Martin Luther King Jr. Day was the last federal holiday added, in 1983, after years of"
+    " campaigning.",
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [  # a question asking when is answered by the date, not the sentence naming most of it
+        ("When will the Juneteenth holiday be observed?", 1),
+        ("On what date is the Juneteenth holiday celebrated?", 1),
+        # a year alone is no date; and a question not asking when keeps the most telling
+        ("What did the Senate do about the Juneteenth holiday?", 0),
+    ],
+)
+def test_a_when_question_opens_on_a_date(question: str, first: int) -> None:
+    assert opening(question, JUNETEENTH) == JUNETEENTH[first]

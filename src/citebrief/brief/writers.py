@@ -68,6 +68,18 @@ _CAUSE = re.compile(
     r"|refusal|failure|insistence|opposition|demands?|concerns?))\b",
     re.I,
 )
+# a question asking when ("When will the Juneteenth holiday be observed?") is answered by a
+# sentence giving a date ("The holiday is celebrated on June 19, and it began in 1865 ...");
+# "until when" asks a quantity (above)
+DATE_BONUS = 1.0  # as a cause for "why"
+_DATE_QUESTION = re.compile(r"\s*when\b|\s*(?:on\s+)?what\s+(?:day|date)\b", re.I)
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+# a day of a month ("June 19", "Dec. 15", "15 November") or a month of a year ("January
+# 2027"); a year alone is no date ("... since Martin Luther King Jr. Day was added in 1983")
+_DATE = re.compile(rf"\b{_MONTH}\.?\s+(?:\d{{1,2}}\b|(?:1[6-9]|20)\d\d\b)|\b\d{{1,2}}\s+{_MONTH}\b")
 LEAD_CHARS = 700
 # a sentence starting this early in its article belongs to its lead
 
@@ -193,6 +205,7 @@ class ExtractiveWriter:
         score = _Scorer(request.question, request.passages)
         quantity = QUANTITY_BONUS * bool(_QUANTITY_QUESTION.match(request.question))
         cause = CAUSE_BONUS * bool(_CAUSE_QUESTION.match(request.question))
+        date = DATE_BONUS * bool(_DATE_QUESTION.match(request.question))
         ranked = sorted(
             _candidates(request.passages, set()),
             key=lambda c: (
@@ -202,6 +215,7 @@ class ExtractiveWriter:
                     + score.detail(c)
                     + quantity * bool(_NUMBER.search(c.text))
                     + cause * bool(_CAUSE.search(c.text))
+                    + date * bool(_DATE.search(c.text))
                 )
             ),
         )
