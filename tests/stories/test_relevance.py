@@ -179,6 +179,15 @@ def test_the_wording_of_a_question_is_not_a_key_term() -> None:
         ("Who was arrested?", ["arrested"]),  # the verb is all it asks about
         ("Was Biden elected?", ["biden", "elected"]),
         ("Students being bullied", ["students", "bullied"]),  # a topic, not a question
+        # after "did": the first base form followed by the end, a particle or a determiner
+        ("Why did Home Depot shares fall?", ["home", "depot", "shares"]),
+        (
+            "What did the Senate report find about the Capitol riot?",
+            ["senate", "report", "capitol", "riot"],
+        ),
+        ("What did the trade war cost farmers?", ["trade", "war", "cost", "farmers"]),
+        ("Why did China ban Bitcoin mining?", ["china", "ban", "bitcoin", "mining"]),
+        ("What did Biden sign?", ["biden", "sign"]),  # the verb is half of what it asks
     ],
 )
 def test_a_questions_verb_is_no_key_term(topic: str, expected: list[str]) -> None:

@@ -65,11 +65,34 @@ _AUXILIARY_VERB = re.compile(
 )
 
 
+# ... or after "did", "does", "do": the first word in its base form followed by the end, a
+# particle or preposition, or a determiner ("Why did Home Depot shares fall?", "Why did PG&E
+# shut off power?", "What did the Senate report find about ..."; in "What did the trade war
+# cost farmers?" no word qualifies, and every word stays a key term)
+_DO = re.compile(r"\b(?:did|does|do)(?:n['’]t)?\s+(.+)$", re.I)
+_AFTER_VERB = frozenset(
+    """about on in of to for with at from over against off up down out after into back away
+    around through the a an its his her their this that these those""".split()
+)
+
+
 def asked_verbs(topic: str) -> set[str]:
-    """The verbs a question asks with ("leading", "observed"); none in a topic."""
+    """The verbs a question asks with ("leading", "observed", "fall"); none in a topic."""
     if not _QUESTION.search(topic):
         return set()
-    return {m.group(1) for m in _AUXILIARY_VERB.finditer(topic)}
+    found = {m.group(1) for m in _AUXILIARY_VERB.finditer(topic)}
+    asked = _DO.search(topic.rstrip(" ?!."))
+    if asked:
+        tokens = asked.group(1).split()
+        for i, token in enumerate(tokens[1:], start=1):  # the first is the subject's
+            following = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
+            base = (
+                token.isalpha() and token.islower() and not re.search(r"(?:ed|ing|[^s]s)$", token)
+            )
+            if base and (not following or following in _AFTER_VERB):
+                found.add(token)
+                break
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +108,8 @@ def key_terms(topic: str, document_frequency: Mapping[str, int], documents: int)
     found: dict[str, KeyTerm] = {}
     asking = {"worth"} if _WORTH_QUESTION.match(topic) else set()
     verbs = asked_verbs(topic)
-    if verbs and not [w for w in words(topic) if _key_word(w) and w not in verbs]:
-        verbs = set()  # "Who was arrested?": the verb is all it asks about
+    if len({w for w in words(topic) if _key_word(w) and w not in verbs}) < 2:
+        verbs = set()  # "Who was arrested?", "What did Biden sign?": the verb is half of it
     asking |= verbs
     for word in words(topic):
         if not _key_word(word) or word in found or word in asking:
