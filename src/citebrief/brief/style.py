@@ -363,7 +363,7 @@ _FRAME = re.compile(
     r": “(?P<quote>.+)”$",
     re.S,
 )
-_AGAIN = re.compile(r"^The (op-ed|commentary|editorial|column|opinion piece|letter|report)$")
+_AGAIN = re.compile(r"^The (op-ed|commentary|editorial|column|opinion piece|letter|review|report)$")
 
 
 def frame(
