@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
@@ -69,7 +70,7 @@ def corpus_list(
         err.print(f"{len(rows)} of {total} (use --limit/--all)", highlight=False)
 
 
-def _print_one_a_line(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+def _print_one_a_line(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
     """A table of one row a line: in a terminal the last column is cut to fit (``…``) and the
     others stay whole; through a pipe (grep, wc -l) nothing is cut."""
     console = out if out.is_terminal else Console(file=out.file, width=100_000, markup=False)
