@@ -169,6 +169,10 @@ def test_source_title(title: str, outlet: str, host: str, expected: str) -> None
         ("Arizona Review of 2020 Vote Is Riddled With Flaws", "", ""),
         ("National Review: The week in Washington", "", ""),
         ("Singapore talks preview - The Trade Desk Review", "", ""),
+        ("'Dune' Review: Villeneuve's desert epic", "", "a review"),
+        ("Government orders judicial review - BBC News", "", ""),
+        ("Fed launches policy review: what it means", "", ""),
+        ("2021 in review: the year in tech", "", ""),
     ],
 )
 def test_opinion_kind(title: str, url: str, expected: str) -> None:

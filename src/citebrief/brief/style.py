@@ -103,9 +103,28 @@ _OPINION_NAMES = {
 
 
 # a review is a critic's judgment: "Review: ...", "Star Wars Jedi: Fallen Order review - shoots
-# for the moon", "16-inch MacBook Pro review: The keyboard ..." (lower-case inside a title: the
-# outlet "Trade Desk Review" or "National Review: ..." is no review)
-_REVIEW = re.compile(r"^\s*[Rr]eview\s*[:|–—-]\s|\breview\s*[:|–—-]\s")
+# for the moon", "16-inch MacBook Pro review: The keyboard ...", "'Dune' Review: ..." (a quoted
+# work). Not a review: the outlet "Trade Desk Review" or "National Review: ..." (a capital R
+# after a bare word), nor a process ("Government orders judicial review - BBC News", "Fed
+# launches policy review: what it means", "2021 in review: ...")
+_REVIEW_KICKER = re.compile(r"^\s*review\s*[:|–—-]\s", re.I)
+_REVIEW_OF_WORK = re.compile(r"(?:(\S+)\s+review|['’\"”)]\s*[Rr]eview)\s*[:|–—-]\s")
+_NOT_A_CRITIC = frozenset(
+    """in judicial policy annual strategic safety security budget spending defense defence
+    court independent peer internal external performance legal formal full case sentence rate
+    price program programme regulatory government federal state board ethics police death
+    year-end year mid-year quarterly periodic comprehensive sweeping major broad""".split()
+)
+
+
+def _is_review(title: str) -> bool:
+    if _REVIEW_KICKER.match(title):
+        return True
+    for match in _REVIEW_OF_WORK.finditer(title):
+        before = match.group(1)
+        if before is None or before.lower().strip("'’\"”(") not in _NOT_A_CRITIC:
+            return True
+    return False
 
 
 def opinion_kind(title: str, url: str = "", section: str = "") -> str:
@@ -118,7 +137,7 @@ def opinion_kind(title: str, url: str = "", section: str = "") -> str:
     kicker = _OPINION_KICKER.match(title)
     if kicker:
         return _OPINION_NAMES[kicker.group(1).lower()]
-    if _REVIEW.search(title):
+    if _is_review(title):
         return "a review"
     for part in section.split(";"):
         named = _OPINION_SECTION.match(part)
