@@ -188,6 +188,9 @@ def test_the_wording_of_a_question_is_not_a_key_term() -> None:
         ("What did the trade war cost farmers?", ["trade", "war", "cost", "farmers"]),
         ("Why did China ban Bitcoin mining?", ["china", "ban", "bitcoin", "mining"]),
         ("What did Biden sign?", ["biden", "sign"]),  # the verb is half of what it asks
+        ("How did the war in Ukraine start?", ["war", "ukraine"]),  # "the war" is the subject
+        ("Are housing prices rising?", ["housing", "prices", "rising"]),  # "Are" asks, first
+        ("Who is being investigated for tax fraud?", ["tax", "fraud"]),  # "being": no verb
     ],
 )
 def test_a_questions_verb_is_no_key_term(topic: str, expected: list[str]) -> None:

@@ -61,8 +61,9 @@ _QUESTION = re.compile(
     re.I,
 )
 _AUXILIARY_VERB = re.compile(
-    r"\b(?:[Ii]s|[Aa]re|[Ww]as|[Ww]ere|am|be|been|being)\s+(?:not\s+|still\s+)?([a-z]+(?:ing|ed))\b"
-)
+    r"(?<!^)\b(?:[Ii]s|[Aa]re|[Ww]as|[Ww]ere|am|be|been|being)\s+(?:not\s+|still\s+)?"
+    r"(?!being\b)([a-z]+(?:ing|ed))\b"
+)  # not the question's first word: "Are housing prices rising?" asks of housing prices
 
 
 # ... or after "did", "does", "do": the first word in its base form followed by the end, a
@@ -74,6 +75,7 @@ _AFTER_VERB = frozenset(
     """about on in of to for with at from over against off up down out after into back away
     around through the a an its his her their this that these those""".split()
 )
+_DETERMINERS = frozenset("the a an its his her their this that these those my our your".split())
 
 
 def asked_verbs(topic: str) -> set[str]:
@@ -84,10 +86,14 @@ def asked_verbs(topic: str) -> set[str]:
     asked = _DO.search(topic.rstrip(" ?!."))
     if asked:
         tokens = asked.group(1).split()
-        for i, token in enumerate(tokens[1:], start=1):  # the first is the subject's
+        subject = 2 if tokens[0].lower() in _DETERMINERS else 1  # "the war", "Biden"
+        for i, token in enumerate(tokens[subject:], start=subject):
             following = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
             base = (
-                token.isalpha() and token.islower() and not re.search(r"(?:ed|ing|[^s]s)$", token)
+                token.isalpha()
+                and token.islower()
+                and token not in _AFTER_VERB
+                and not re.search(r"(?:ed|ing|[^s]s)$", token)
             )
             if base and (not following or following in _AFTER_VERB):
                 found.add(token)
