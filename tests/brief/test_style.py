@@ -231,6 +231,11 @@ def test_opinion_kind_reads_the_declared_section(section: str, expected: str) ->
             "Now they’re starting to get attention here in the US, with names like Chime.",
             ["dangling reference"],
         ),
+        ("Now IT departments can roll out the update to every laptop at once.", []),
+        (
+            "Finally, it fell to the Senate to pass the bill before the recess.",
+            ["dangling reference"],
+        ),
         ("Now that the Senate has voted, the bill goes to the House of Representatives.", []),
         ("Perhaps the most striking change is the price of the new base model.", []),
         (

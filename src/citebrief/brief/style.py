@@ -228,14 +228,22 @@ _OPENING_PRONOUN = re.compile(
     r"(?:he|she|it|they|his|her|its|their|these|those)\b(?!\s+(?:who|whom|whose)\b)"
 )
 # ... or right after a sentence adverb, without a comma: "Now it’s pouring more than $3
-# billion ...", "Perhaps it’s even Star Wars Raider ..."
-_ADVERB_PRONOUN = re.compile(
-    r"^(?:perhaps|maybe|indeed|instead|now|still|also|then|thus|hence|besides|meanwhile"
-    r"|otherwise|rather|certainly|probably|surely|clearly|obviously|arguably|ultimately"
-    r"|eventually|later|soon|finally|again)\s+"
-    r"(?:he|she|it|they|his|her|its|their|these|those)(?:['’](?:s|re|ve|ll|d))?\b",
-    re.I,
+# billion ...", "Perhaps it’s even Star Wars Raider ..." (those of ``_DANGLING`` dangle already;
+# "Now IT departments ..." is no pronoun)
+_SENTENCE_ADVERBS = frozenset(
+    """perhaps maybe indeed now rather certainly probably surely clearly obviously arguably
+    ultimately eventually soon finally again""".split()
 )
+_PRONOUNS = frozenset("he she it they his her its their these those".split())
+
+
+def _pronoun_after_adverb(words: list[str]) -> bool:
+    if len(words) < 2 or _first_word(words[0]) not in _SENTENCE_ADVERBS:
+        return False
+    pronoun = _first_word(words[1])
+    return pronoun in _PRONOUNS and words[1].lstrip("\"“‘'(").startswith(pronoun)
+
+
 _CALENDAR = frozenset(
     """monday tuesday wednesday thursday friday saturday sunday january february march april may
     june july august september october november december""".split()
@@ -321,7 +329,7 @@ def problems(sentence: str, *, follows_previous: bool = False) -> list[str]:
             or _DEFINITE.match(text)
             or _POSSESSIVE.match(text)
             or _pronoun_after_opening(text)
-            or _ADVERB_PRONOUN.match(text)
+            or _pronoun_after_adverb(words)
             or _BACKWARD_OPENING.match(text)
             or (_PARAPHRASE_PRONOUN.search(text) and not _QUOTE_MARK.search(text))
         ):
