@@ -497,6 +497,12 @@ def test_own_voice_outside_quotes_is_the_writers(sentence: str, expected: bool) 
         ("“A,” he said. “B.” ", False),
         ("Earlier paragraph: “an open quote\nThe new paragraph. ", False),
         ("", False),
+        # a passage that begins inside a quotation: its first mark closes it
+        ("we believe in the sedan,” said David Kershaw. ", False),
+        ('we believe in the sedan," said David Kershaw. ', False),
+        ('It is the least expensive 70"+ TV this season. ', False),  # an inch mark
+        ("health consequences,“ the Secretary said in a statement. ", False),  # mistyped mark
+        ("Another reportedly said: ”Bird flu in the year of the rooster. ", True),
     ],
 )
 def test_inside_quotation(before: str, inside: bool) -> None:

@@ -368,9 +368,27 @@ def inside_quotation(before: str) -> bool:
     """Whether what follows ``before`` (the text up to a sentence) sits inside a quotation
     opened in an earlier sentence of its paragraph: its speaker is named elsewhere ("... U.S.
     Market. With more than 6 million Sentra vehicles sold, we believe ...,” said David
-    Kershaw"). An odd count of double quotation marks since the paragraph began says so."""
+    Kershaw"). The last quotation mark since the paragraph began says so, by what stands
+    beside it (after a space it opens, before a space or a comma it closes: pages mistype
+    “ and ”), else by its shape; a straight one after a digit is an inch (70"+ TV). A passage
+    that begins inside a quotation so reads its closing mark as one."""
+    inside = False
     paragraph = before.rsplit("\n", 1)[-1]
-    return len(_QUOTE_MARK.findall(paragraph)) % 2 == 1
+    for mark in _QUOTE_MARK.finditer(paragraph):
+        at = mark.start()
+        previous = paragraph[at - 1] if at else " "
+        following = paragraph[at + 1] if at + 1 < len(paragraph) else " "
+        if mark.group() == '"' and previous.isdigit():
+            continue
+        if previous.isspace() or previous in "([{—–":
+            inside = True
+        elif following.isspace() or following in ",.;:!?)]}—–":
+            inside = False
+        elif mark.group() != '"':
+            inside = mark.group() == "“"
+        else:
+            inside = not inside
+    return inside
 
 
 def own_voice(sentence: str) -> bool:
