@@ -117,6 +117,33 @@ def test_headline(title: str, outlet: str, host: str, expected: str) -> None:
             "www.vg247.com",
             "Star Wars Jedi: Fallen Order review - shoots for the moon",
         ),
+        (  # a short host's name inside a word is no outlet ("ft" in "left")
+            "Rishi Sunak - the man who left the Treasury",
+            "",
+            "www.ft.com",
+            "Rishi Sunak - the man who left the Treasury",
+        ),
+        ("Floods in Kerala - BBC News", "", "www.bbc.co.uk", "Floods in Kerala"),
+        (
+            "Sensex falls 500 points - ET Markets",
+            "",
+            "m.economictimes.com",
+            "Sensex falls 500 points - ET Markets",
+        ),
+        ("Gold prices climb - Economic Times", "", "m.economictimes.com", "Gold prices climb"),
+        (
+            "Take C.A.R.E. - comwrap auf der DMEXCO 2018",
+            "",
+            "blog.comwrap.com",
+            "Take C.A.R.E. - comwrap auf der DMEXCO 2018",
+        ),
+        (
+            "商品の改造が商標法違反に！？ | ライトハウス国際特許事務所",
+            "ライトハウス国際特許事務所",
+            "",
+            "商品の改造が商標法違反に！？",
+        ),
+        ("Classificação NASCAR | Autoracing | F1", "Autoracing | F1", "", "Classificação NASCAR"),
         # a source keeps its title's kicker and tail: only the outlet is said twice
         (
             "Opinion | Is Football Violence a Crime?",

@@ -45,7 +45,7 @@ _SEPARATORS = (" | ", " - ", " – ", " — ", " · ", " :: ")
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    return re.sub(r"[\W_]", "", text.lower())
 
 
 def headline(title: str, outlet: str = "", host: str = "") -> str:
@@ -59,16 +59,37 @@ def source_title(title: str, outlet: str = "", host: str = "") -> str:
     """An article's title as a source list gives it, beside its outlet: without the outlet
     suffix the page appends (" | Al Bawaba", " - VG247"); anything else as written."""
     text = " ".join(title.split())
-    names = {n for n in (_squash(outlet), _squash(host.removeprefix("www.").split(".")[0])) if n}
+    parts = re.split(r"\s[|\-–—·:]+\s", outlet)  # "Autoracing | F1 | Indy": three names
+    names = {_squash(outlet), *map(_squash, parts), *_host_names(host)} - {""}
     changed = True
     while changed:
         changed = False
         for separator in _SEPARATORS:
             head, sep, tail = text.rpartition(separator)
-            squashed = _squash(tail)
-            if sep and head and names and any(n in squashed or squashed in n for n in names):
+            named = len(tail.split()) <= 4 and any(_names(_squash(tail), n) for n in names)
+            if sep and head and named:
                 text, changed = head.strip(), True
     return text
+
+
+_SUBDOMAINS = frozenset("www www2 m amp mobile edition en co com org net gov ac".split())
+_OUTLET_WORDS = frozenset("news com online uk us world tv digital daily today".split())
+
+
+def _host_names(host: str) -> list[str]:
+    """The names in a host: "m.economictimes.com" -> economictimes, "bbc.co.uk" -> bbc."""
+    labels = host.lower().split(".")[:-1]
+    return [_squash(label) for label in labels if label not in _SUBDOMAINS]
+
+
+def _names(tail: str, name: str) -> bool:
+    """Whether a title's squashed tail names the outlet ``name``: a short name (ft, bbc, ign)
+    only as itself or with an outlet word ("BBC News"), not inside a word ("the man who ... left
+    ..."); a longer one as part of the tail or the tail as part of it ("Verge", "The Verge"),
+    in a tail of four words at most ("comwrap auf der DMEXCO 2018" is the title's)."""
+    if len(name) < 4 or len(tail) < 3:
+        return tail == name or any(tail in (name + w, w + name) for w in _OUTLET_WORDS | {"the"})
+    return name in tail or tail in name
 
 
 # --- opinion ----------------------------------------------------------------------------------
