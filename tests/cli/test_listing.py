@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from rich.cells import cell_len
 from rich.console import Console
 
 from citebrief.cli import corpus
@@ -40,5 +41,20 @@ def test_a_narrow_terminal_cuts_the_title_not_the_other_columns(
 def test_through_a_pipe_nothing_is_cut(monkeypatch: pytest.MonkeyPatch) -> None:
     lines = listing(monkeypatch, terminal=False)
     assert len(lines) == 1 + len(ROWS)
-    assert TITLE in lines[1]
-    assert lines[1].split()[0] == "921019755f4a"
+    assert lines[0].split("\t") == list(HEADER)
+    assert lines[1].split("\t") == list(ROWS[0])
+    assert lines[2].split("\t")[2] == "pv magazine International"  # the site name whole
+
+
+def test_a_wide_title_is_measured_in_cells(monkeypatch: pytest.MonkeyPatch) -> None:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=80, force_terminal=True, color_system=None)
+    monkeypatch.setattr(corpus, "out", console)
+    wide = ("a1b2c3d4e5f6", "2019-11-20", "ライトハウス国際特許事務所", "2", "商標法違反に" * 10)
+    corpus._print_one_a_line(HEADER, [wide])
+    lines = buffer.getvalue().splitlines()
+    assert len(lines) == 2
+    assert all(cell_len(line) <= 80 for line in lines)
+    assert "ライトハウス国際特許事" in lines[1]  # 26 cells: cut at 24
+    assert "ライトハウス国際特許事務所" not in lines[1]
+    assert "商標法違反に商標" in lines[1]  # the title keeps the room that is left

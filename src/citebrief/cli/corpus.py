@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.cells import cell_len
 from rich.table import Table
 
 from citebrief.cli.app import corpus_cli, err, out, plain
@@ -71,18 +71,25 @@ def corpus_list(
 
 
 def _print_one_a_line(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
-    """A table of one row a line: in a terminal the last column is cut to fit (``…``) and the
-    others stay whole; through a pipe (grep, wc -l) nothing is cut."""
-    console = out if out.is_terminal else Console(file=out.file, width=100_000, markup=False)
-    fixed = [min(24, max([len(h), *(len(r[i]) for r in rows)])) for i, h in enumerate(header[:-1])]
-    last = max(8, console.width - sum(fixed) - 2 * len(header))
+    """A table of one row a line. In a terminal the last column is cut to fit (``…``), a site
+    name at 24 cells, and the others stay whole; through a pipe (grep, cut -f, wc -l) the rows
+    are tab-separated and nothing is cut."""
+    if not out.is_terminal:
+        for row in (header, *rows):
+            out.file.write("\t".join(" ".join(cell.split()) for cell in row) + "\n")
+        return
+    fixed = [
+        min(24, max([cell_len(h), *(cell_len(r[i]) for r in rows)]))
+        for i, h in enumerate(header[:-1])
+    ]
+    last = max(8, out.width - sum(fixed) - 2 * len(header))
     table = Table(box=None)
-    for name, width in zip(header[:-1], fixed, strict=True):  # a site name cut at 24
+    for name, width in zip(header[:-1], fixed, strict=True):
         table.add_column(name, no_wrap=True, min_width=width, max_width=24, overflow="ellipsis")
     table.add_column(header[-1], no_wrap=True, overflow="ellipsis", max_width=last)
     for row in rows:
         table.add_row(*row)
-    console.print(table, highlight=False)
+    out.print(table, highlight=False)
 
 
 @corpus_cli.command("show")
