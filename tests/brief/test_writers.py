@@ -266,6 +266,9 @@ def test_a_sentence_in_its_writers_voice_is_attributed() -> None:
         "CLEVELAND, Ohio – ",
         "SAN FRANCISCO, Nov 19 (Wire Asia Service) - ",
         "BERLIN -- ",
+        "PORT-AU-PRINCE, Haiti (AP) — ",
+        "SÃO PAULO — ",
+        "LOS ANGELES, Calif., Nov 19 (Reuters) - ",
     ],
 )
 def test_a_quoted_sentence_starts_after_its_wire_dateline(dateline: str) -> None:
@@ -309,3 +312,33 @@ JUNETEENTH = [
 )
 def test_a_when_question_opens_on_a_date(question: str, first: int) -> None:
     assert opening(question, JUNETEENTH) == JUNETEENTH[first]
+
+
+def test_a_list_of_companies_is_no_dateline() -> None:
+    said = "IBM, Microsoft – and Google – said on Wednesday they would stop selling face scans."
+    assert opening("What did IBM say about face scans?", [said]) == said
+
+
+@pytest.mark.parametrize(
+    ("question", "sentences", "first"),
+    [
+        (
+            "When did jobless claims fall to 473,000?",
+            [
+                "Jobless claims fell to 473,000 as the labor market recovered from the pandemic.",
+                "New jobless claims fell to 473,000 for the week ended May 8th, data showed.",
+            ],
+            1,
+        ),
+        (  # "Jan. 6" names the committee here: no date
+            "When will the select committee hold its first hearing?",
+            [
+                "The Jan. 6 select committee will hold its first hearing, Pelosi said.",
+                "The select committee will hold its first hearing on July 27, Pelosi said.",
+            ],
+            1,
+        ),
+    ],
+)
+def test_a_date_is_a_day_of_a_month(question: str, sentences: list[str], first: int) -> None:
+    assert opening(question, sentences) == sentences[first]

@@ -39,10 +39,14 @@ _CONTRAST = re.compile(
     re.I,
 )
 # a wire dateline: "SAN FRANCISCO, Nov 19 (Wire Asia Service) - ", "HONG KONG — ", "BERLIN -- ",
-# "HANOI, Vietnam (AP) — ", "CLEVELAND, Ohio – "
+# "HANOI, Vietnam (AP) — ", "CLEVELAND, Ohio – ", "PORT-AU-PRINCE, Haiti (AP) — ", "SÃO PAULO
+# — ", "LOS ANGELES, Calif., Nov 19 (Reuters) - "; a place of four letters at least ("IBM,
+# Microsoft – and Google – ..." is no dateline)
+_CAPITAL = "A-ZÀ-ÖØ-Þ"
 _DATELINE = re.compile(
-    r"[A-Z][A-Z.'/ ]{1,40}"
-    r"(?:, (?:[A-Z][a-z]{2,8}\.? \d{1,2}|[A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?))?"
+    rf"[{_CAPITAL}][{_CAPITAL}.'/ -]{{3,40}}"
+    r"(?:, [A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?)?"
+    r"(?:,? [A-Z][a-z]{2,8}\.? \d{1,2})?"
     r"(?: \([^)]{2,40}\))? ?(?:-{1,2}|[–—]) "
 )
 # a question asking for a quantity or a date ("How many Chinese customers do the licences
@@ -77,9 +81,17 @@ _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 )
-# a day of a month ("June 19", "Dec. 15", "15 November") or a month of a year ("January
-# 2027"); a year alone is no date ("... since Martin Luther King Jr. Day was added in 1983")
-_DATE = re.compile(rf"\b{_MONTH}\.?\s+(?:\d{{1,2}}\b|(?:1[6-9]|20)\d\d\b)|\b\d{{1,2}}\s+{_MONTH}\b")
+# a day of a month ("June 19", "June 19th", "Dec. 15", "15 November") or a month of a year
+# ("January 2027"); a year alone is no date ("... since Martin Luther King Jr. Day was added in
+# 1983"), nor a day that names an event's committee ("the Jan. 6 committee")
+_NAMED_BY_A_DAY = (
+    r"(?:committee|commission|panel|select|riots?|rioters|insurrection|attack|investigation"
+    r"|probe|hearings?|defendants?|cases?|prosecutions?)\b"
+)
+_DATE = re.compile(
+    rf"\b{_MONTH}\.?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?\b(?!\s+{_NAMED_BY_A_DAY})|(?:1[6-9]|20)\d\d\b)"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b"
+)
 LEAD_CHARS = 700
 # a sentence starting this early in its article belongs to its lead
 
