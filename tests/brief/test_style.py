@@ -508,6 +508,9 @@ def test_unframe_leaves_other_sentences_alone() -> None:
         ),
         ("If you're still using the same password for every site, you're at risk.", True),
         ('"You have to be tough on China," Trump told reporters on Tuesday.', False),
+        ("‘You have to be tough on China,’ Trump told reporters on Tuesday.", False),
+        ("'We will not back down,' the minister said on Friday.", False),
+        ("‘It’s our fight,’ she said, but we disagree.", True),  # an apostrophe closes nothing
         ("Young voters turned out in record numbers in Georgia.", False),
     ],
 )

@@ -385,6 +385,11 @@ _OWN_VOICE = re.compile(
 )
 
 
+# a quotation in single marks: "‘You have to be tough,’ Trump said"; an apostrophe has a letter
+# on each side ("it’s", "don't") and closes none
+_SINGLE_QUOTED = re.compile(r"(?<![A-Za-z])[‘'][^‘]*?[’'](?![A-Za-z])")
+
+
 def inside_quotation(before: str) -> bool:
     """Whether what follows ``before`` (the text up to a sentence) sits inside a quotation
     opened in an earlier sentence of its paragraph: its speaker is named elsewhere ("... U.S.
@@ -415,7 +420,8 @@ def inside_quotation(before: str) -> bool:
 def own_voice(sentence: str) -> bool:
     """Whether the sentence speaks in its writer's voice ("I", "we", "our") or to its reader
     ("you", "your") outside quotes: in a briefing it must say whose voice that is."""
-    return bool(_OWN_VOICE.search(_QUOTED.sub(" ", sentence)))
+    outside = _SINGLE_QUOTED.sub(" ", _QUOTED.sub(" ", sentence))
+    return bool(_OWN_VOICE.search(outside))
 
 
 def stands_alone(sentence: str, *, follows_previous: bool = False) -> bool:
