@@ -72,6 +72,12 @@ from citebrief.brief.style import (
             "Google Stadia launch: the games - Stadia Gaming Platform Are Here",
         ),
         (
+            "Kamala Harris to Potential Migrants: ‘Do Not Come’",
+            "",
+            "",
+            "Kamala Harris to Potential Migrants: ‘Do Not Come’",
+        ),
+        (
             "Apple's new MacBook Pro: Here's what you need to know",
             "",
             "",
@@ -93,7 +99,7 @@ from citebrief.brief.style import (
             "Bubonic plague: Third case in China as panic begins – ‘The plague is coming’",
             "Express.co.uk",
             "www.express.co.uk",
-            "Bubonic plague: Third case in China as panic begins – ‘The plague is coming’",
+            "Bubonic plague: Third case in China as panic begins",  # a quotation without speaker
         ),
         ("  analysis:  two weeks,   one memory chip ", "", "", "Two weeks, one memory chip"),
     ],

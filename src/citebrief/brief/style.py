@@ -42,6 +42,10 @@ _TAILS = re.compile(
     re.I,
 )
 _SEPARATORS = (" | ", " - ", " – ", " — ", " · ", " :: ")
+# a quotation after a dash, whose speaker the title does not name: "Third case of plague in
+# China as panic begins – ‘The plague is coming’" (Express.co.uk); after a colon the speaker
+# comes first ("Kamala Harris to Potential Migrants: ‘Do Not Come’") and it stays
+_QUOTED_TAIL = re.compile(r"\s+[–—-]\s+[‘'\"“][^‘\"“]+[’'\"”]\s*$")
 
 
 def _squash(text: str) -> str:
@@ -52,6 +56,7 @@ def headline(title: str, outlet: str = "", host: str = "") -> str:
     """A takeaway headline from an article title (see the module's docstring)."""
     text = _KICKER.sub("", source_title(title, outlet, host), count=1).strip()
     text = _TAILS.sub("", text).strip(" :-–—|")
+    text = _QUOTED_TAIL.sub("", text)
     return text[:1].upper() + text[1:] if text else text
 
 
