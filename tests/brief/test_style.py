@@ -435,6 +435,18 @@ def test_a_pronoun_right_after_its_referent_is_fine() -> None:
             "",
             "Semiconductor Weekly reports: “Nvidia slipped 2.9% on Friday.”",
         ),
+        (  # a quote holding quotation marks goes in single ones: no “” or ””
+            "Ocasio-Cortez called the comments “disappointing.”",
+            "The Hill",
+            "",
+            "The Hill reports: ‘Ocasio-Cortez called the comments “disappointing.”’",
+        ),
+        (
+            "“There are legal methods,” Harris added.",
+            "National Review",
+            "",
+            "National Review reports: ‘“There are legal methods,” Harris added.’",
+        ),
     ],
 )
 def test_frame_keeps_the_quote_exact_and_unframe_returns_it(

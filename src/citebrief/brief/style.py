@@ -436,8 +436,8 @@ def stands_alone(sentence: str, *, follows_previous: bool = False) -> bool:
 # --- attribution frames -----------------------------------------------------------------------
 _FRAME_CHARS = 90
 _FRAME = re.compile(
-    rf"^(?P<frame>[^“”\"]{{3,{_FRAME_CHARS}}}?) (?:reports|argues|writes|says|adds)"
-    r": “(?P<quote>.+)”$",
+    rf"^(?P<frame>[^“”\"‘’]{{3,{_FRAME_CHARS}}}?) (?:reports|argues|writes|says|adds)"
+    r": (?:“(?P<quote>.+)”|‘(?P<nesting>.+)’)$",
     re.S,
 )
 _AGAIN = re.compile(r"^The (op-ed|commentary|editorial|column|opinion piece|letter|review|report)$")
@@ -449,18 +449,21 @@ def frame(
     """The quote, exactly, after who says it: 'An op-ed by Jane Doe in X argues: “...”' for
     opinion with a clean byline (``byline``), 'An op-ed from X argues: “...”' without one (the
     outlet may be a person: "An op-ed from Ross Douthat"), 'X reports: “...”' for news;
-    ``again``, for a second quote from the same piece: 'The op-ed adds: “...”'."""
+    ``again``, for a second quote from the same piece: 'The op-ed adds: “...”'. A quote that
+    holds double quotation marks goes in single ones ("The Hill reports: ‘... branded Harris’s
+    comments “disappointing” ...’"), so marks never double up (“” or ””)."""
+    quoted = f"‘{quote}’" if _QUOTE_MARK.search(quote) else f"“{quote}”"
     if again:
         kind = opinion.split(" ", 1)[1] if opinion else "report"
-        return f"The {kind} adds: “{quote}”"
+        return f"The {kind} adds: {quoted}"
     if opinion:
         kind = f"{opinion[:1].upper()}{opinion[1:]}"
         writer = byline(author, outlet)
         who = f"{kind} by {writer} in {outlet}" if writer else f"{kind} from {outlet}"
         if len(who) > _FRAME_CHARS:
             who = f"{kind} from {outlet}"
-        return f"{who} argues: “{quote}”"
-    return f"{outlet} reports: “{quote}”"
+        return f"{who} argues: {quoted}"
+    return f"{outlet} reports: {quoted}"
 
 
 _PARTICLES = frozenset("van von de da del der den vanden di du la le al bin ibn st".split())
@@ -510,7 +513,7 @@ def unframe(sentence: str) -> tuple[str, str]:
     match = _FRAME.match(sentence)
     if match is None:
         return "", sentence
-    return match.group("frame"), match.group("quote")
+    return match.group("frame"), match.group("quote") or match.group("nesting")
 
 
 def names_its_source(frame_text: str, outlets: list[str]) -> bool:
