@@ -265,6 +265,10 @@ def test_opinion_kind_reads_the_declared_section(section: str, expected: str) ->
             ["dangling reference"],
         ),
         ("Now IT departments can roll out the update to every laptop at once.", []),
+        (  # Fox News quoting E! News two sentences before
+            "Braun has been trying to reach Swift, the source further claimed to the outlet.",
+            ["dangling reference"],
+        ),
         (
             "Finally, it fell to the Senate to pass the bill before the recess.",
             ["dangling reference"],
