@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from citebrief.brief.style import stands_alone
 from citebrief.brief.writers import WRITERS, ExtractiveWriter, default_writer, make_writer
 from citebrief.errors import UsageError
 from citebrief.models import (
@@ -342,3 +343,32 @@ def test_a_list_of_companies_is_no_dateline() -> None:
 )
 def test_a_date_is_a_day_of_a_month(question: str, sentences: list[str], first: int) -> None:
     assert opening(question, sentences) == sentences[first]
+
+
+ASSANGE = (
+    "Prosecutors in Sweden have dropped an investigation into a rape allegation made against"
+    " Julian Assange. Deputy Director Eva-Marie Persson took the decision to discontinue the"
+    ' investigation, the Swedish Prosecution Authority said. "The reason for this decision is'
+    " that the evidence has weakened considerably due to the long period of time that has"
+    ' elapsed since the events in question," it added.'
+)
+
+
+def test_a_quotation_whose_speaker_is_the_sentence_before_is_quoted_with_it() -> None:
+    """ "..., it added." names its speaker only in the sentence before: the two are quoted
+    together, exactly as the article gives them, or the quotation is not quoted at all."""
+    found = [
+        Passage("S1", "c1", "a1", 0, len(ASSANGE), ASSANGE, 0.1, 0.5, "Sweden drops case", "BBC",
+                "2019-11-19", "https://e.example/article")
+    ]  # fmt: skip
+    question = "Why did Sweden drop the Assange investigation?"
+    draft = ExtractiveWriter().write_answer(AnswerRequest(question, WINDOW, found))
+    answer = [s.text for s in draft.takeaways[0].sentences]
+    assert answer == [ASSANGE[: ASSANGE.index(" Deputy")], ASSANGE[ASSANGE.index("Deputy") :]]
+    assert all(stands_alone(s) for s in answer)
+
+
+def test_a_speakerless_quotation_after_a_paragraph_break_is_not_quoted() -> None:
+    text = ASSANGE.replace(' "The reason', '\n"The reason')
+    sentences = [s.text for s in takeaway_of("Assange", text, "Sweden drops case", "BBC").sentences]
+    assert all("it added" not in s for s in sentences)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 
 from citebrief.ingest.furniture import is_furniture
+from citebrief.text import sentence_spans
 
 # --- headlines --------------------------------------------------------------------------------
 _KICKER = re.compile(
@@ -337,7 +338,16 @@ def _speakerless(sentence: str) -> bool:
 def problems(sentence: str, *, follows_previous: bool = False) -> list[str]:
     """Why ``sentence`` would not stand alone in a takeaway ([] when it does).
     ``follows_previous``: it comes right after the takeaway's previous sentence in the same
-    source, so a leading pronoun finds its referent there."""
+    source, so a leading pronoun, or a quotation's pronoun speaker ("..., it added."), finds
+    its referent there. A quoted pair of sentences ("..., the Swedish Prosecution Authority
+    said. “The reason ...,” it added.") is read so: the second follows the first."""
+    spans = sentence_spans(sentence)
+    if len(spans) > 1:
+        (start, end), *rest = spans
+        found = problems(sentence[start:end], follows_previous=follows_previous)
+        for start, end in rest:
+            found += problems(sentence[start:end], follows_previous=True)
+        return list(dict.fromkeys(found))
     found = []
     text = sentence.strip()
     words = text.split()
@@ -371,7 +381,7 @@ def problems(sentence: str, *, follows_previous: bool = False) -> list[str]:
         found.append("kicker")
     if text.rstrip().endswith("?"):
         found.append("question")
-    if _speakerless(text):
+    if _speakerless(text) and not follows_previous:
         found.append("quotation without its speaker")
     if _FORWARD.search(text):
         found.append("forward reference")

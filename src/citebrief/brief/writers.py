@@ -110,23 +110,47 @@ class _Candidate:
 
 
 def _candidates(passages: Sequence[Passage], used: set[str]) -> list[_Candidate]:
-    """Every sentence of the passages that could be quoted on its own."""
+    """Every sentence of the passages that could be quoted on its own, and every quotation
+    whose speaker is the sentence before it, quoted with that sentence ("..., the Swedish
+    Prosecution Authority said. “The reason for this decision is ...,” it added.")."""
+    return [c for passage in passages for c in _passage_candidates(passage, used)]
+
+
+def _passage_candidates(passage: Passage, used: set[str]) -> list[_Candidate]:
+    text = passage.text
+    opinion = style.opinion_kind(passage.title, passage.url, passage.section)
+    title = content_words(passage.title)
+
+    def quotable(start: int, end: int) -> bool:
+        return (
+            40 <= end - start <= 400
+            and text[start:end] not in used
+            and not style.problems(text[start:end])
+            and not style.inside_quotation(text[:start])
+        )
+
     out = []
-    for passage in passages:
-        opinion = style.opinion_kind(passage.title, passage.url, passage.section)
-        title = content_words(passage.title)
-        for start, end in sentence_spans(passage.text):
-            dateline = _DATELINE.match(passage.text, start, end)
-            if dateline:  # "WASHINGTON, Nov 19 (Wire Asia Service) - " is not the news
-                start = dateline.end()
-            text = passage.text[start:end]
-            if not 40 <= len(text) <= 400 or text in used:
-                continue
-            if style.problems(text) or style.inside_quotation(passage.text[:start]):
-                continue
-            words = content_words(text)
+    previous: tuple[int, int] | None = None  # the sentence before, when it is quotable
+    for start, end in sentence_spans(text):
+        dateline = _DATELINE.match(text, start, end)
+        if dateline:  # "WASHINGTON, Nov 19 (Wire Asia Service) - " is not the news
+            start = dateline.end()
+        span = None
+        if quotable(start, end):
+            span = (start, end)
+        elif (
+            previous
+            and "\n" not in text[previous[1] : start]
+            and style.problems(text[start:end]) == ["quotation without its speaker"]
+            and quotable(previous[0], end)
+        ):  # its speaker is named in the sentence before: quote the two
+            span = (previous[0], end)
+        previous = (start, end) if span == (start, end) else None
+        if span:
+            words = content_words(text[span[0] : span[1]])
             if words and not words <= title:  # the title again, in the body: the headline's job
-                out.append(_Candidate(passage, text, passage.start + start, words, opinion))
+                quoted = text[span[0] : span[1]]
+                out.append(_Candidate(passage, quoted, passage.start + span[0], words, opinion))
     return out
 
 
