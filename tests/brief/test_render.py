@@ -8,7 +8,8 @@ import re
 
 from markdown_it import MarkdownIt
 
-from citebrief.brief.render import to_html, to_markdown
+from citebrief.brief.render import answer_markdown, to_html, to_markdown
+from citebrief.models import Turn
 from citebrief.workspace import Workspace
 from tests.brief.conftest import brief as _brief
 
@@ -47,6 +48,33 @@ def test_markdown_is_commonmark_with_linked_numbers_and_real_blockquotes(
             words = " ".join(quote.quote[start - quote.start : end - quote.start].split())
             escaped = html.escape(words, quote=False).replace('"', "&quot;")  # as markdown-it
             assert f"<strong>{escaped}" in sources.replace("\n", " ")
+
+
+def test_a_mark_over_a_paragraph_break_is_marked_on_each_line(sample: Workspace) -> None:
+    """A quotation quoted with its speaker's sentence of the paragraph before: both lines bold
+    in Markdown, both marked in HTML, no asterisks left as text."""
+    briefing = _brief(sample)
+    quote = briefing.sources[0].quotes[0]
+    quote.quote = "Officials said the rule stays.\n“It is final,” he added. Other words."
+    quote.end = quote.start + len(quote.quote)
+    quote.marks = [(quote.start, quote.start + quote.quote.index(" Other"))]
+    page = COMMONMARK.render(to_markdown(briefing))
+    assert "<strong>Officials said the rule stays.</strong>" in page
+    assert "<strong>“It is final,” he added.</strong> Other words." in page
+    assert "**" not in page
+    assert "<mark>Officials said the rule stays.</mark><br> <mark>“It is final,” he added." in (
+        to_html(briefing)
+    )
+
+
+def test_a_sentence_of_two_paragraphs_reads_on_one_line(sample: Workspace) -> None:
+    briefing = _brief(sample)
+    briefing.takeaways[0].sentences[
+        0
+    ].text = "Officials said the rule stays.\n“It is final,” he added."
+    said = "Officials said the rule stays. “It is final,” he added."
+    assert said in answer_markdown(Turn("Q?", "Q?", briefing)).split("\n\n")[0]
+    assert said in to_markdown(briefing)
 
 
 def test_markup_in_titles_and_quotes_stays_text_in_markdown(sample: Workspace) -> None:

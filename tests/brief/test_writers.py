@@ -368,7 +368,24 @@ def test_a_quotation_whose_speaker_is_the_sentence_before_is_quoted_with_it() ->
     assert all(stands_alone(s) for s in answer)
 
 
-def test_a_speakerless_quotation_after_a_paragraph_break_is_not_quoted() -> None:
+def test_a_quotation_in_the_paragraph_after_its_speaker_is_quoted_with_it() -> None:
+    """News gives a quotation its own paragraph after the one naming its speaker: the span
+    takes both, its line break included (the renderers put it on one line)."""
     text = ASSANGE.replace(' "The reason', '\n"The reason')
-    sentences = [s.text for s in takeaway_of("Assange", text, "Sweden drops case", "BBC").sentences]
-    assert all("it added" not in s for s in sentences)
+    found = [
+        Passage("S1", "c1", "a1", 0, len(text), text, 0.1, 0.5, "Sweden drops case", "BBC",
+                "2019-11-19", "https://e.example/article")
+    ]  # fmt: skip
+    question = "Why did Sweden drop the Assange investigation?"
+    draft = ExtractiveWriter().write_answer(AnswerRequest(question, WINDOW, found))
+    assert draft.takeaways[0].sentences[1].text == text[text.index("Deputy") :]
+
+
+def test_a_speakerless_quotation_with_no_sentence_before_is_not_quoted() -> None:
+    text = ASSANGE[ASSANGE.index('"The reason') :]
+    found = [
+        Passage("S1", "c1", "a1", 0, len(text), text, 0.1, 0.5, "Sweden drops case", "BBC",
+                "2019-11-19", "https://e.example/article")
+    ]  # fmt: skip
+    request = BriefingRequest("Assange investigation", WINDOW, [story("one", found)])
+    assert ExtractiveWriter().write_briefing(request).takeaways == []

@@ -104,8 +104,11 @@ def md_escape(text: str) -> str:
 def marked(quote: Quote, escape: Callable[[str], str], wrap: Callable[[str], str]) -> str:
     """The quote, escaped, with each marked span wrapped; its line breaks kept as "\\n"."""
 
-    def lines(text: str) -> str:
-        return "\n".join(escape(line) for line in text.split("\n"))
+    def lines(text: str, marking: bool = False) -> str:  # a mark over a line break: one a line
+        return "\n".join(
+            wrap(escape(line.strip())) if marking and line.strip() else escape(line)
+            for line in text.split("\n")
+        )
 
     parts, at = [], quote.start
     for start, end in sorted(quote.marks):
@@ -113,7 +116,7 @@ def marked(quote: Quote, escape: Callable[[str], str], wrap: Callable[[str], str
         if start >= end:
             continue
         parts.append(lines(quote.quote[at - quote.start : start - quote.start]))
-        parts.append(wrap(lines(quote.quote[start - quote.start : end - quote.start])))
+        parts.append(lines(quote.quote[start - quote.start : end - quote.start], marking=True))
         at = end
     parts.append(lines(quote.quote[at - quote.start :]))
     text = " ".join(p for p in parts if p.strip())
@@ -211,7 +214,7 @@ def sources_markdown(b: Briefing) -> str:
 
 
 def _plain_sentence(s: Sentence) -> str:
-    text = s.text + markers(s.citations)
+    text = " ".join(s.text.split()) + markers(s.citations)  # a quote of two paragraphs: one line
     return text + " ⚠️ (not supported by the cited sources)" if s.flagged else text
 
 

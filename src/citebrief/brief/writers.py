@@ -140,7 +140,6 @@ def _passage_candidates(passage: Passage, used: set[str]) -> list[_Candidate]:
             span = (start, end)
         elif (
             previous
-            and "\n" not in text[previous[1] : start]
             and style.problems(text[start:end]) == ["quotation without its speaker"]
             and quotable(previous[0], end)
         ):  # its speaker is named in the sentence before: quote the two
