@@ -6,9 +6,10 @@ import copy
 import html
 import re
 
+import pytest
 from markdown_it import MarkdownIt
 
-from citebrief.brief.render import answer_markdown, to_html, to_markdown
+from citebrief.brief.render import answer_markdown, story_line, to_html, to_markdown
 from citebrief.models import Turn
 from citebrief.workspace import Workspace
 from tests.brief.conftest import brief as _brief
@@ -108,3 +109,17 @@ def test_html_is_the_same_on_every_render_of_the_same_briefing(sample: Workspace
     assert len(ids) == len(set(ids))  # still unique in the page
     for target in re.findall(r'aria-describedby="([^"]+)"', page):
         assert f'id="{target}"' in page
+
+
+@pytest.mark.parametrize(
+    ("outlets", "sources", "line"),
+    [
+        (["CTV News", "Phys.org"], 2, "2 outlets (CTV News, Phys.org), 2 independent sources"),
+        (["A", "B", "C"], 1, "3 outlets (A, B, C), 1 independent source"),  # a wire story
+        (["9to5Mac"], 2, "1 outlet (9to5Mac), 2 articles"),  # one outlet: not independent
+    ],
+)
+def test_a_storys_line_counts_independent_sources_only_across_outlets(
+    outlets: list[str], sources: int, line: str
+) -> None:
+    assert story_line({"outlets": outlets, "sources": sources}) == line

@@ -78,15 +78,15 @@ def _relevance_line(b: Briefing) -> str:
     )
 
 
-def _story_line(story: dict[str, Any] | None) -> str:
+def story_line(story: dict[str, Any] | None) -> str:
     if not story:
         return ""
     outlets = ", ".join(story["outlets"])
+    count = len(story["outlets"])
     sources = story["sources"]
-    return (
-        f"{len(story['outlets'])} {'outlet' if len(story['outlets']) == 1 else 'outlets'} "
-        f"({outlets}), {sources} independent {'source' if sources == 1 else 'sources'}"
-    )
+    # two reports of one outlet are two articles, not two independent sources
+    kind = "independent source" if sources <= count else "article"
+    return f"{plural(count, 'outlet')} ({outlets}), {plural(sources, kind)}"
 
 
 # CommonMark: backslash-escape what inline text could turn into markup; at the start of a line
@@ -187,7 +187,7 @@ def to_markdown(b: Briefing) -> str:
         ]
         lines += [" ".join(_md_sentence(s) for s in takeaway.sentences), ""]
         if takeaway.story:
-            lines += [f"*{md_escape(_story_line(takeaway.story))}*", ""]
+            lines += [f"*{md_escape(story_line(takeaway.story))}*", ""]
     lines += ["## Sources", ""]
     for src in b.sources:
         lines += [
@@ -375,7 +375,7 @@ def to_html(b: Briefing, *, previous: str = "", index: str = "") -> str:
         body = " ".join(
             _html_sentence(s, by_number, f"{t.number}-{i}") for i, s in enumerate(t.sentences, 1)
         )
-        story = _story_line(t.story)
+        story = story_line(t.story)
         about = f'<p class="story">{html.escape(story)}</p>' if story else ""
         parts.append(
             f'<section class="takeaway" id="takeaway-{t.number}"><h2><span class="num" '
