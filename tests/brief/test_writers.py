@@ -354,16 +354,21 @@ ASSANGE = (
 )
 
 
-def test_a_quotation_whose_speaker_is_the_sentence_before_is_quoted_with_it() -> None:
-    """ "..., it added." names its speaker only in the sentence before: the two are quoted
-    together, exactly as the article gives them, or the quotation is not quoted at all."""
+def bbc_answer(text: str) -> list[str]:
+    """The extractive answer's sentences to the Assange question from ``text``, one passage."""
     found = [
-        Passage("S1", "c1", "a1", 0, len(ASSANGE), ASSANGE, 0.1, 0.5, "Sweden drops case", "BBC",
+        Passage("S1", "c1", "a1", 0, len(text), text, 0.1, 0.5, "Sweden drops case", "BBC",
                 "2019-11-19", "https://e.example/article")
     ]  # fmt: skip
     question = "Why did Sweden drop the Assange investigation?"
     draft = ExtractiveWriter().write_answer(AnswerRequest(question, WINDOW, found))
-    answer = [s.text for s in draft.takeaways[0].sentences]
+    return [s.text for t in draft.takeaways for s in t.sentences]
+
+
+def test_a_quotation_whose_speaker_is_the_sentence_before_is_quoted_with_it() -> None:
+    """ "..., it added." names its speaker only in the sentence before: the two are quoted
+    together, exactly as the article gives them, or the quotation is not quoted at all."""
+    answer = bbc_answer(ASSANGE)
     assert answer == [ASSANGE[: ASSANGE.index(" Deputy")], ASSANGE[ASSANGE.index("Deputy") :]]
     assert all(stands_alone(s) for s in answer)
 
@@ -372,20 +377,8 @@ def test_a_quotation_in_the_paragraph_after_its_speaker_is_quoted_with_it() -> N
     """News gives a quotation its own paragraph after the one naming its speaker: the span
     takes both, its line break included (the renderers put it on one line)."""
     text = ASSANGE.replace(' "The reason', '\n"The reason')
-    found = [
-        Passage("S1", "c1", "a1", 0, len(text), text, 0.1, 0.5, "Sweden drops case", "BBC",
-                "2019-11-19", "https://e.example/article")
-    ]  # fmt: skip
-    question = "Why did Sweden drop the Assange investigation?"
-    draft = ExtractiveWriter().write_answer(AnswerRequest(question, WINDOW, found))
-    assert draft.takeaways[0].sentences[1].text == text[text.index("Deputy") :]
+    assert bbc_answer(text)[1] == text[text.index("Deputy") :]
 
 
 def test_a_speakerless_quotation_with_no_sentence_before_is_not_quoted() -> None:
-    text = ASSANGE[ASSANGE.index('"The reason') :]
-    found = [
-        Passage("S1", "c1", "a1", 0, len(text), text, 0.1, 0.5, "Sweden drops case", "BBC",
-                "2019-11-19", "https://e.example/article")
-    ]  # fmt: skip
-    request = BriefingRequest("Assange investigation", WINDOW, [story("one", found)])
-    assert ExtractiveWriter().write_briefing(request).takeaways == []
+    assert bbc_answer(ASSANGE[ASSANGE.index('"The reason') :]) == []
