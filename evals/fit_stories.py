@@ -1,7 +1,7 @@
 """Fit story grouping and story relevance on the AllSides dev stories, store them as data
 (``src/citebrief/data/stories.json``) with a report (``evals/results/stories-fit.md``).
 
-    python evals/fit_stories.py
+    python evals/fit_stories.py [--keep-grouping]
 
 Protocol: the 602 articles of ``../shared/data/allsides-dev`` are rendered as pages and ingested
 with the product into a temporary home (real SQLite, Chroma and the local model). Parameters
@@ -45,6 +45,7 @@ import allsides  # noqa: E402
 
 from citebrief import load_settings, open_workspace  # noqa: E402
 from citebrief.models import Window  # noqa: E402
+from citebrief.stories import params  # noqa: E402
 from citebrief.stories.cluster import GroupingParams, Item, Signals, group  # noqa: E402
 from citebrief.stories.find import find_stories  # noqa: E402
 from citebrief.stories.relevance import Finding, RelevanceModel  # noqa: E402
@@ -170,7 +171,9 @@ def briefing_outcomes(
     return out
 
 
-def main() -> None:
+def main(keep_grouping: bool = False) -> None:
+    """Fit grouping and relevance; with ``keep_grouping``, relevance only (the grid over the
+    grouping parameters takes most of the time, and only the relevance features changed)."""
     from sklearn.linear_model import LogisticRegression
 
     started = time.perf_counter()
@@ -203,16 +206,20 @@ def main() -> None:
             ids = {a: s for a, s in gold.items() if week_of[a] in weeks}
             return pairwise(found, ids)
 
-        log("grouping: grid search on the fitting weeks")
-        results = []
-        for params in grid():
-            p, r, f = score(params, allsides.FIT_WEEKS)
-            results.append((f, p, r, params))
-        results.sort(key=lambda x: -x[0])
-        best_grouping = results[0][3]
-        for linkage in ("complete", "average"):
-            best = next(r for r in results if r[3].linkage == linkage)
-            log(f"best with {linkage} linkage: fit F1 {best[0]:.3f}, {best[3]}")
+        if keep_grouping:
+            log("grouping: the shipped parameters (--keep-grouping)")
+            best_grouping = params.load()[0]
+        else:
+            log("grouping: grid search on the fitting weeks")
+            results = []
+            for tried_params in grid():
+                p, r, f = score(tried_params, allsides.FIT_WEEKS)
+                results.append((f, p, r, tried_params))
+            results.sort(key=lambda x: -x[0])
+            best_grouping = results[0][3]
+            for linkage in ("complete", "average"):
+                best = next(r for r in results if r[3].linkage == linkage)
+                log(f"best with {linkage} linkage: fit F1 {best[0]:.3f}, {best[3]}")
         grouping_rows = {
             "fitting weeks": score(best_grouping, allsides.FIT_WEEKS),
             "reporting weeks": score(best_grouping, allsides.REPORT_WEEKS),
@@ -351,4 +358,12 @@ def write_report(
 
 
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
+    parser.add_argument(
+        "--keep-grouping",
+        action="store_true",
+        help="refit relevance alone, with the shipped grouping parameters (~3 min)",
+    )
+    main(keep_grouping=parser.parse_args().keep_grouping)
