@@ -354,14 +354,18 @@ ASSANGE = (
 )
 
 
-def bbc_answer(text: str) -> list[str]:
-    """The extractive answer's sentences to the Assange question from ``text``, one passage."""
-    found = [
+def bbc(text: str) -> list[Passage]:
+    """``text`` as the one passage of a BBC article."""
+    return [
         Passage("S1", "c1", "a1", 0, len(text), text, 0.1, 0.5, "Sweden drops case", "BBC",
                 "2019-11-19", "https://e.example/article")
     ]  # fmt: skip
+
+
+def bbc_answer(text: str) -> list[str]:
+    """The extractive answer's sentences to the Assange question from ``text``, one passage."""
     question = "Why did Sweden drop the Assange investigation?"
-    draft = ExtractiveWriter().write_answer(AnswerRequest(question, WINDOW, found))
+    draft = ExtractiveWriter().write_answer(AnswerRequest(question, WINDOW, bbc(text)))
     return [s.text for t in draft.takeaways for s in t.sentences]
 
 
@@ -381,4 +385,7 @@ def test_a_quotation_in_the_paragraph_after_its_speaker_is_quoted_with_it() -> N
 
 
 def test_a_speakerless_quotation_with_no_sentence_before_is_not_quoted() -> None:
-    assert bbc_answer(ASSANGE[ASSANGE.index('"The reason') :]) == []
+    text = ASSANGE[ASSANGE.index('"The reason') :]
+    request = BriefingRequest("Assange investigation", WINDOW, [story("one", bbc(text))])
+    assert ExtractiveWriter().write_briefing(request).takeaways == []
+    assert bbc_answer(text) == []
