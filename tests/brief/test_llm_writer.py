@@ -37,7 +37,7 @@ from citebrief.models import (
     Window,
 )
 from citebrief.settings import Settings, load_settings
-from citebrief.stories.relevance import RelevanceModel
+from citebrief.stories.relevance import RelevanceModel, Signals
 from citebrief.text import content_words, sentence_spans
 from citebrief.verify.lexical import LexicalVerifier
 from citebrief.workspace import Workspace
@@ -95,7 +95,7 @@ def corpus(workspace: Workspace) -> Workspace:
 
 # every story holding half the topic's terms is on topic: these tests are about the writer, and
 # the hashed test embeddings say little about relevance (tests/e2e/test_stories.py does)
-LENIENT = RelevanceModel((0.0, 0.0, 0.0, 0.0), 0.0, 0.5, 0.5, 0.99)
+LENIENT = RelevanceModel((0.0,) * len(Signals.FEATURES), 0.0, 0.5, 0.5, 0.99)
 
 
 def brief(
