@@ -249,6 +249,26 @@ def test_a_takeaways_sentences_from_one_article_keep_the_articles_order() -> Non
     assert starts == sorted(starts)
 
 
+def test_a_lead_later_in_its_article_reads_after_the_sentence_that_introduces_it() -> None:
+    """The Wall Street Journal, 2021-06-25 (AllSides dev): the best-scoring sentence is the
+    second, and its "The lawsuit" needs the first."""
+    text = (
+        "The Biden administration sued the state of Georgia on Friday, alleging its new voting "
+        "law aims to restrict the rights of Black voters, marking the administration’s first "
+        "such challenge to Republican-backed efforts in multiple states to tighten voting laws. "
+        "The lawsuit, filed in federal court in Atlanta, alleges that Georgia violated Section 2 "
+        "of the Voting Rights Act when it earlier this year enacted changes to the state’s "
+        "election requirements, including altering how people cast absentee ballots and where "
+        "people can drop off their ballots."
+    )
+    takeaway = takeaway_of(
+        "Voting Rights Act lawsuit", text, "Georgia’s New Voting Law", "Wall Street Journal"
+    )
+    starts = [text.index(s.text) for s in takeaway.sentences]
+    assert len(starts) == 2
+    assert starts == sorted(starts)
+
+
 def test_a_sentence_in_its_writers_voice_is_attributed() -> None:
     """ "We're not certain ..." quoted bare reads as the briefing's own voice."""
     text = (

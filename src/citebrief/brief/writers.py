@@ -329,13 +329,14 @@ class ExtractiveWriter:
 
 
 def _reading_order(chosen: list[_Candidate]) -> list[_Candidate]:
-    """The lead first; after it, each article's sentences together and in the article's own
-    order ("Washington tightened ..., Beijing answered ...", then "Each side can point to
-    something it won."), the lead's article before the others, which keep the order in which
-    they were chosen (what another outlet adds comes last)."""
-    lead, rest = chosen[0], chosen[1:]
+    """Each article's sentences together and in the article's own order ("Washington tightened
+    ..., Beijing answered ...", then "Each side can point to something it won."), the lead's
+    article first, the others in the order they were chosen (what another outlet adds comes
+    last). The lead itself may follow a detail its article gives before it: "The lawsuit,
+    filed in federal court in Atlanta, ..." reads after "The Biden administration sued the
+    state of Georgia", as its article has it, never before."""
     articles = list(dict.fromkeys(c.passage.article_id for c in chosen))
-    return [lead, *sorted(rest, key=lambda c: (articles.index(c.passage.article_id), c.start))]
+    return sorted(chosen, key=lambda c: (articles.index(c.passage.article_id), c.start))
 
 
 def _draft(candidate: _Candidate, *, attribute: bool, again: bool = False) -> DraftSentence:
