@@ -282,6 +282,19 @@ def main(keep_grouping: bool = False) -> None:
             chosen["threshold"],
             chosen["min_coverage"],
         )
+    # the trade-off the chosen threshold sits on, with the chosen variant and coverage minimum
+    curve = []
+    for threshold in np.arange(0.8, 0.99, 0.02):
+        row = {"threshold": round(float(threshold), 2)}
+        for name in ("fit", "report"):
+            row[name] = briefing_outcomes(
+                splits[name],
+                probabilities(splits[name], chosen["lr"]),
+                row["threshold"],
+                chosen["min_coverage"],
+            )
+        curve.append(row)
+    chosen["curve"] = curve
     lr = chosen["lr"]
     stored = {
         "fitted": datetime.now(UTC).date().isoformat(),
@@ -346,6 +359,22 @@ def write_report(
             f"| {k} | {chosen[k]['on_topic']:.3f} | {chosen[k]['present_answered']:.3f} "
             f"| {chosen[k]['absent_refused']:.3f} |"
             for k in ("fit", "report", "fit (AllSides labels)", "report (AllSides labels)")
+        ),
+        "",
+        "Other thresholds, same model, variant cosine and coverage minimum (on topic / answered "
+        "/ refused, and their mean, the objective):",
+        "",
+        "| threshold | fitting weeks | report weeks |",
+        "|---|---|---|",
+        *(
+            f"| {row['threshold']:.2f} | "
+            + " | ".join(
+                f"{row[k]['on_topic']:.3f} / {row[k]['present_answered']:.3f} / "
+                f"{row[k]['absent_refused']:.3f}, {row[k]['objective']:.3f}"
+                for k in ("fit", "report")
+            )
+            + " |"
+            for row in chosen["curve"]
         ),
         "",
         "On topic: most of the story's articles are about the asked topic: filed under it by "
