@@ -7,6 +7,7 @@ import pytest
 from citebrief.text import (
     QueryParts,
     abbreviations,
+    after_title,
     article_day,
     content_words,
     numbers,
@@ -206,3 +207,38 @@ def test_dotted_abbreviations_are_one_word() -> None:
         "nyc",
     }
     assert abbreviations("US officials. A. Smith said so.") == set()
+
+
+# --- a leading copy of the title ---------------------------------------------------------------
+TITLE = "Opinion: Export controls are building China's chip industry, not stopping it"
+
+
+def test_a_passage_starts_after_a_first_line_that_repeats_its_title() -> None:
+    text = f"{TITLE}\n\nEvery few months since 2022, Washington has announced a new rule."
+    assert text[after_title(text, TITLE) :] == (
+        "Every few months since 2022, Washington has announced a new rule."
+    )
+
+
+def test_the_title_line_is_matched_whatever_its_spacing_and_case() -> None:
+    text = "  SMIC says capacity  'fully booked'\nSMIC has told customers ..."
+    assert text[after_title(text, "SMIC says capacity 'Fully Booked'") :] == (
+        "SMIC has told customers ..."
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Every few months, Washington announces a rule.\nOfficials call it closing a loophole.",
+        f"{TITLE}, says a former official.\nThe rule came last week.",  # a sentence, not a line
+        f"{TITLE}\n\n",  # nothing after it
+        f"Earlier: {TITLE}\nThe rule came last week.",
+    ],
+)
+def test_a_passage_without_a_leading_title_line_is_kept_whole(text: str) -> None:
+    assert after_title(text, TITLE) == 0
+
+
+def test_no_title_skips_nothing() -> None:
+    assert after_title("\nThe rule came last week.", "") == 0

@@ -223,6 +223,19 @@ def sentences(text: str) -> list[str]:
 
 
 # --- articles -----------------------------------------------------------------------------------
+def after_title(text: str, title: str) -> int:
+    """Where ``text`` starts after a leading line that repeats ``title`` (spacing and case
+    aside) and the blank space after it; 0 when it has no such line, or nothing after it. Many
+    pages give their headline as the first line of the article's text: a passage quoted under
+    its source, whose line names the title already, need not repeat it."""
+    head = " ".join(title.split()).casefold()
+    stripped = text.lstrip()
+    line, newline, rest = stripped.partition("\n")
+    if not head or not newline or not rest.strip() or " ".join(line.split()).casefold() != head:
+        return 0
+    return len(text) - len(rest.lstrip())
+
+
 def article_day(published: str, fetched_at: str) -> str:
     """The day an article belongs to, as an ISO date: the day it was published, else the day
     it was fetched; "" when neither is known."""

@@ -13,7 +13,7 @@ from citebrief.brief.style import unframe
 from citebrief.brief.writers import ExtractiveWriter
 from citebrief.errors import ThinEvidenceError
 from citebrief.models import BriefingRequest, Draft, Label, Window
-from citebrief.text import content_words
+from citebrief.text import after_title, content_words
 from citebrief.workspace import Workspace
 from tests.brief.conftest import brief as _brief
 
@@ -53,6 +53,21 @@ def test_every_citation_resolves_and_every_quote_is_an_exact_span(sample: Worksp
             assert article is not None
             assert article.text[slice(*sentence.cites[0].mark)] == quoted  # quoted exactly
             assert sentence.verdict == Label.SUPPORTED
+
+
+def test_a_quoted_passage_does_not_repeat_its_sources_title(sample: Workspace) -> None:
+    """The sample's SMIC and op-ed pages give their title as the text's first line; the quote
+    under the source (whose line names the title) starts after it, still an exact span."""
+    briefing = _brief(sample, "Huawei Ascend and domestic AI chips")
+    titled = 0
+    for source in briefing.sources:
+        article = sample.corpus.get(source.article_id)
+        assert article is not None
+        titled += after_title(article.text, article.title) > 0
+        for quote in source.quotes:
+            assert not quote.quote.lstrip().startswith(article.title)
+            assert article.text[quote.start : quote.end] == quote.quote
+    assert titled >= 1  # the rule had something to do
 
 
 def test_report_counts_match_the_sentences(sample: Workspace) -> None:

@@ -19,6 +19,7 @@ from citebrief.settings import RetrievalSettings
 from citebrief.stories import params, rank
 from citebrief.stories.cluster import GroupingParams
 from citebrief.stories.relevance import RelevanceModel
+from citebrief.text import after_title
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,14 +185,15 @@ def select(
         article = corpus.get(chunk.article_id) if chunk else None
         if chunk is None or article is None:
             continue  # removed meanwhile
+        skip = after_title(chunk.text, article.title)  # the title is the source line's
         passages.append(
             Passage(
                 key=f"S{first_key + len(passages)}",
                 chunk_id=cid,
                 article_id=article.id,
-                start=chunk.start,
+                start=chunk.start + skip,
                 end=chunk.end,
-                text=chunk.text,
+                text=chunk.text[skip:],
                 score=hits.fused[cid],
                 similarity=similarity[cid],
                 title=article.title,
