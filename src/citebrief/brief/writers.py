@@ -218,10 +218,10 @@ class ExtractiveWriter:
             chosen = self._story(request.topic, group.passages, used)
             if not chosen:
                 continue
+            title = _headline(chosen, group.passages, headlines)  # the lead still first
+            headlines.add(title.lower())
             chosen = _reading_order(chosen)
             used.update(c.text for c in chosen)
-            title = _headline(chosen, group.passages, headlines)
-            headlines.add(title.lower())
             lead = chosen[0].outlet
             sentences, framed = [], set()
             for c in chosen:
@@ -378,7 +378,7 @@ def _headline(chosen: list[_Candidate], passages: Sequence[Passage], taken: set[
         for aid in cited
     ]
     titles = [(aid, t) for aid, t in titles if t and t.lower() not in taken]
-    if not titles:
+    if not titles:  # the lead's words (``chosen[0]``: the lead)
         return style.headline(chosen[0].text.rstrip("."), "", "")[:120]
     said = set().union(*(c.words for c in chosen))
 
