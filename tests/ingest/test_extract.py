@@ -31,6 +31,16 @@ def test_extract_html_reads_text_and_metadata() -> None:
     assert "All rights reserved" not in found.text
 
 
+def test_a_declared_url_of_a_picture_is_not_the_pages_url() -> None:
+    """An AllSides dev page's canonical link is its thumbnail's (cbsistatic.com/.../x.jpg):
+    it declares no URL of its own, and ingest names it by where it was read."""
+    picture = "https://cbsnews1.cbsistatic.com/hub/i/r/2021/06/11/4c2b/thumbnail/1280x720/9f62.jpg"
+    html = article_html("G7 vaccines", paragraphs("g7", 5), canonical=picture)
+    assert extract_html(html, url="https://www.cbsnews.com/news/g7-vaccines/").url == ""
+    page = "https://www.cbsnews.com/news/g7-vaccines/"
+    assert extract_html(article_html("G7", paragraphs("g7", 5), canonical=page)).url == page
+
+
 def test_sample_pages_carry_the_sample_marker() -> None:
     page = next((CORPUS / "pages").glob("*.html"))
     assert extract_html(page.read_text(encoding="utf-8")).sample is True

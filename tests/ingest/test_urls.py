@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from citebrief.ingest.urls import article_id, canonical_url
+from citebrief.ingest.urls import article_id, canonical_url, is_media
 
 
 @pytest.mark.parametrize(
@@ -27,3 +27,19 @@ def test_article_id_is_stable_and_short() -> None:
     assert article_id("https://example.com/a") == article_id("https://example.com/a")
     assert len(article_id("https://example.com/a")) == 12
     assert article_id("https://example.com/a") != article_id("https://example.com/b")
+
+
+@pytest.mark.parametrize(
+    ("url", "media"),
+    [
+        ("https://cdn.example/hub/i/r/2021/06/11/thumbnail/1280x720/9f62.JPG", True),
+        ("https://cdn.example/clip.mp4?width=640", True),
+        ("https://example.com/2021/06/11/g7-vaccines/", False),
+        ("https://example.com/news/story.html", False),
+        ("https://example.com/report.pdf", False),  # a document may be the article
+        ("https://example.com/v1.2/notes", False),
+        ("", False),
+    ],
+)
+def test_is_media_tells_a_picture_or_asset_from_a_page(url: str, media: bool) -> None:
+    assert is_media(url) is media

@@ -24,6 +24,7 @@ from citebrief.ingest.metadata import (
     section,
     site_name,
 )
+from citebrief.ingest.urls import is_media
 from citebrief.models import Extracted
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -207,6 +208,8 @@ def extract_html(html: str, url: str = "", min_chars: int = 0) -> Extracted:
         )
     lang = _HTML_LANG.search(html[:4096])
     declared_url = (document.url or "").strip()
+    if is_media(declared_url):
+        declared_url = ""  # its picture's URL, not its own (one AllSides page of 602)
     page_url = declared_url or url  # the canonical URL the page declares, else where it was
     return Extracted(
         text=text,

@@ -41,6 +41,20 @@ TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_", "oly_", "vero_", "__hs")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+# what a page's declared URL cannot be: a file that is no page (an image, a video, a style ...)
+_MEDIA_SUFFIXES = frozenset(
+    """jpg jpeg png gif webp avif svg bmp ico tif tiff heic mp4 m4v mov webm avi mp3 m4a wav
+    ogg flac css js json woff woff2 ttf otf zip gz tgz rar 7z""".split()
+)
+
+
+def is_media(url: str) -> bool:
+    """Whether ``url`` names a media or asset file by its path's suffix ("...thumbnail/1280x720/
+    9f62....jpg"): a page declaring one as its canonical URL names its picture, not itself."""
+    name = unquote(urlsplit(url.strip()).path).rsplit("/", 1)[-1]
+    return "." in name and name.rsplit(".", 1)[1].lower() in _MEDIA_SUFFIXES
+
+
 def canonical_url(url: str) -> str:
     """One spelling per article: lower-case scheme and host, no default port, no fragment,
     no tracking parameters, sorted query, no trailing slash, http and https alike."""
