@@ -275,12 +275,10 @@ def main(keep_grouping: bool = False) -> None:
                 )
     chosen = max(tried, key=lambda t: t["fit"]["objective"])  # the first of equals
     splits = candidates[chosen["variant"]]
+    probs = {name: probabilities(rows, chosen["lr"]) for name, rows in splits.items()}
     for name in ("report", "fit (AllSides labels)", "report (AllSides labels)"):
         chosen[name] = briefing_outcomes(
-            splits[name],
-            probabilities(splits[name], chosen["lr"]),
-            chosen["threshold"],
-            chosen["min_coverage"],
+            splits[name], probs[name], chosen["threshold"], chosen["min_coverage"]
         )
     # the trade-off the chosen threshold sits on, with the chosen variant and coverage minimum
     curve = []
@@ -288,10 +286,7 @@ def main(keep_grouping: bool = False) -> None:
         row = {"threshold": round(float(threshold), 2)}
         for name in ("fit", "report"):
             row[name] = briefing_outcomes(
-                splits[name],
-                probabilities(splits[name], chosen["lr"]),
-                row["threshold"],
-                chosen["min_coverage"],
+                splits[name], probs[name], row["threshold"], chosen["min_coverage"]
             )
         curve.append(row)
     chosen["curve"] = curve
