@@ -10,6 +10,7 @@ lexical verifier write; what is checked is which stories reach the takeaways.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from citebrief.errors import ThinEvidenceError
 from citebrief.models import Briefing, BriefingRequest, Conversation, Desk, Draft, Outcome, Window
 from citebrief.settings import load_settings
 from citebrief.stories import params
+from citebrief.stories.find import find_stories
+from citebrief.stories.relevance import RelevanceModel, Signals
 from citebrief.verify.lexical import LexicalVerifier
 from citebrief.workspace import Workspace, open_workspace
 from tests.conftest import CORPUS, NEWS
@@ -52,7 +55,7 @@ def hosts(briefing: Briefing) -> set[str]:
 
 def test_each_takeaway_is_one_on_topic_story_citing_only_that_story(ws: Workspace) -> None:
     briefing = brief(ws, "HBM export controls", SAMPLE)
-    threshold = params.load()[1].threshold
+    threshold = params.load().topics.threshold
     assert 2 <= len(briefing.takeaways) <= 3
     stories = [t.story for t in briefing.takeaways]
     assert all(s is not None for s in stories)
@@ -174,6 +177,19 @@ def test_a_question_the_corpus_can_answer_is_answered_from_its_story(ws: Workspa
     turn = ws.ask("What did Beijing say about the HBM rule?", conversation, writer="extractive")
     assert turn.answer is not None, turn.note
     assert all(s.url.split("/")[2].endswith(".example") for s in turn.answer.sources)
+
+
+def test_a_question_is_judged_by_the_question_model_and_a_topic_by_the_topic_model(
+    ws: Workspace,
+) -> None:
+    never = RelevanceModel((0.0,) * len(Signals.FEATURES), -50.0, 0.5, 0.5, 0.99)
+    for topic in ("HBM export controls", "What did Beijing say about the HBM rule?"):
+        assert find_stories(topic, ws.evidence, SAMPLE).on_topic, topic
+        without_topics = find_stories(topic, replace(ws.evidence, relevance=never), SAMPLE)
+        without_questions = find_stories(topic, replace(ws.evidence, questions=never), SAMPLE)
+        question = topic.endswith("?")
+        assert bool(without_topics.on_topic) == question
+        assert bool(without_questions.on_topic) != question
 
 
 def test_an_empty_window_names_the_newest_article(ws: Workspace, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from citebrief.stories.relevance import (
     RelevanceModel,
     Signals,
     has_form,
+    is_question,
     key_terms,
     on_topic,
     probability,
@@ -128,12 +129,13 @@ def test_a_story_with_the_terms_needs_the_probability_too() -> None:
 def test_the_shipped_model_is_fitted_and_sane() -> None:
     from citebrief.stories import params
 
-    grouping, model = params.load()
-    assert 0 < grouping.threshold < 1
-    assert len(model.weights) == len(Signals.FEATURES)
-    assert model.weights[0] > 0  # closer to the topic, more probably on it
-    assert 0.5 <= model.min_coverage <= 1  # at least half the topic's terms (a rule)
-    assert 0 < model.threshold < 1
+    fitted = params.load()
+    assert 0 < fitted.grouping.threshold < 1
+    for model in (fitted.topics, fitted.questions):
+        assert len(model.weights) == len(Signals.FEATURES)
+        assert model.weights[0] > 0  # closer to the topic, more probably on it
+        assert 0.5 <= model.min_coverage <= 1  # at least half the topic's terms (a rule)
+        assert 0 < model.threshold < 1
 
 
 def test_story_parameters_with_an_unknown_linkage_are_refused() -> None:
@@ -195,3 +197,18 @@ def test_the_wording_of_a_question_is_not_a_key_term() -> None:
 )
 def test_a_questions_verb_is_no_key_term(topic: str, expected: list[str]) -> None:
     assert [t.word for t in key_terms(topic, {}, 9)] == expected
+
+
+@pytest.mark.parametrize(
+    ("topic", "question"),
+    [
+        ("Middle East", False),
+        ("HBM export controls", False),
+        ("Who is leading the January 6 select committee?", True),
+        ("What did Biden sign", True),
+        ("Ascend 950PR lead times?", True),
+        ("Howard Stern", False),  # "How" only as a whole word
+    ],
+)
+def test_a_question_is_told_from_a_topic(topic: str, question: bool) -> None:
+    assert is_question(topic) is question

@@ -104,7 +104,8 @@ def describe(
 def find_stories(topic: str, evidence: Evidence, window: Window) -> Finding:
     """Every candidate story of the window, judged on the topic, most probable first."""
     corpus, index = evidence.corpus, evidence.index
-    model, grouping = evidence.relevance, evidence.grouping
+    grouping = evidence.grouping
+    model = evidence.questions if relevance.is_question(topic) else evidence.relevance
     embed: Embed = index.embeddings.embed_documents
     update_stories(corpus, embed, index.model, grouping)
     first = window.start.isoformat() if window.start else ""

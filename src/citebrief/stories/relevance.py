@@ -78,9 +78,14 @@ _AFTER_VERB = frozenset(
 _DETERMINERS = frozenset("the a an its his her their this that these those my our your".split())
 
 
+def is_question(topic: str) -> bool:
+    """Whether a topic is asked as a question ("Who leads ...?", "What did Biden sign")."""
+    return bool(_QUESTION.search(topic))
+
+
 def asked_verbs(topic: str) -> set[str]:
     """The verbs a question asks with ("leading", "observed", "fall"); none in a topic."""
-    if not _QUESTION.search(topic):
+    if not is_question(topic):
         return set()
     found = {m.group(1) for m in _AUXILIARY_VERB.finditer(topic)}
     asked = _DO.search(topic.rstrip(" ?!."))

@@ -26,13 +26,14 @@ from citebrief.text import after_title
 class Evidence:
     """Where passages and stories come from: the corpus (texts and keyword index), its vector
     index, the settings that rank passages, and the fitted grouping and relevance parameters
-    (by default the shipped ones)."""
+    (by default the shipped ones): relevance to a topic, and to a question."""
 
     corpus: Corpus
     index: VectorIndex
     settings: RetrievalSettings
-    grouping: GroupingParams = field(default_factory=lambda: params.load()[0])
-    relevance: RelevanceModel = field(default_factory=lambda: params.load()[1])
+    grouping: GroupingParams = field(default_factory=lambda: params.load().grouping)
+    relevance: RelevanceModel = field(default_factory=lambda: params.load().topics)
+    questions: RelevanceModel = field(default_factory=lambda: params.load().questions)
 
 
 def _where(window: Window) -> dict[str, Any] | None:
