@@ -97,6 +97,25 @@ def test_a_refusal_says_which_words_the_closest_story_lacks() -> None:
     assert "rephrase" in hint
 
 
+def test_a_refusal_names_the_story_holding_most_of_the_terms_not_the_most_probable() -> None:
+    # "Brexit negotiations": an election debate that says "Brexit", not a trade round that
+    # the embeddings find closer but that mentions neither word
+    debate = Scored(
+        scored("debate", 0.2).story,
+        replace(SIGNALS, coverage=0.5, missing=("negotiations",)),
+        0.2,
+        False,
+    )
+    talks = Scored(
+        scored("talks", 0.4).story,
+        replace(SIGNALS, coverage=0.0, missing=("brexit", "negotiations")),
+        0.4,
+        False,
+    )
+    message, _ = refusal(finding(talks, debate))
+    assert message.endswith("the closest story, 'Title of debate', does not mention 'negotiations'")
+
+
 def test_a_refusal_in_an_empty_window_names_no_story() -> None:
     message, _ = refusal(finding())
     assert message == "nothing from 2026-11-16 to 2026-11-22 covers 'chip export curbs'"

@@ -63,7 +63,9 @@ def refusal(finding: Finding) -> tuple[str, str]:
     elsewhere = "widen the window (--since all), rephrase the topic, or ingest more sources"
     if not finding.scored:
         return f"nothing {where} covers {finding.topic!r}", elsewhere
-    closest = finding.scored[0]
+    # the story holding most of what was asked, then the most probable: a hint names what it
+    # lacks, and a story that lacks every term says nothing the missing terms don't
+    closest = max(finding.scored, key=lambda s: (s.signals.coverage, s.probability))
     near = f"nothing {where} covers {finding.topic!r}; the closest story, {closest.story.title!r},"
     if closest.signals.missing:  # it lacks some of the words asked: say which
         terms = ", ".join(repr(t) for t in closest.signals.missing)
