@@ -121,6 +121,29 @@ def test_a_story_on_topic_without_a_takeaway_is_accounted_for(ws: Workspace) -> 
     assert "one of them" not in full.note
 
 
+class _WritesNothing(ExtractiveWriter):
+    """A writer that finds no sentence of its stories that stands alone (as for a fact check
+    made of quotes whose speakers stand on other lines)."""
+
+    def write_briefing(self, request: BriefingRequest) -> Draft:
+        draft = super().write_briefing(request)
+        draft.takeaways = []
+        return draft
+
+
+def test_stories_on_topic_without_a_single_takeaway_are_a_refusal_not_an_empty_briefing(
+    ws: Workspace,
+) -> None:
+    desk = Desk(_WritesNothing(), LexicalVerifier())
+    with pytest.raises(
+        ThinEvidenceError, match="no takeaway on 'HBM export controls' could be"
+    ) as e:
+        build_briefing("HBM export controls", ws.evidence, desk, window=SAMPLE)
+    assert "stories on this topic from 2026-11-09 to 2026-11-22" in str(e.value)
+    assert "gave no takeaway: no sentence of their articles stands alone" in str(e.value)
+    assert "--since all" in (e.value.hint or "")
+
+
 @pytest.mark.parametrize(
     ("topic", "window", "missing"),
     [

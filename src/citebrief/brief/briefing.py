@@ -101,8 +101,9 @@ def build_briefing(
     fresh_since: str | None = None,
 ) -> Briefing:
     """A takeaway for each story of the plan (``plan_briefing``), written, verified and
-    assembled. With ``fresh_since`` (an ISO day: the end of last week's briefing), sentences
-    citing what was published after it come first in their takeaway."""
+    assembled; ThinEvidenceError when not one takeaway survives verification. With
+    ``fresh_since`` (an ISO day: the end of last week's briefing), sentences citing what was
+    published after it come first in their takeaway."""
     started = time.perf_counter()
     plan = plan_briefing(topic, evidence, window, takeaways)
     retrieval, groups = plan.retrieval, plan.request.stories
@@ -119,6 +120,11 @@ def build_briefing(
     briefing.note = stories_note(
         len(plan.finding.on_topic), takeaways, window, written=len(briefing.takeaways)
     )
+    if not briefing.takeaways:  # stories on the topic, and not one sentence to say of them
+        raise ThinEvidenceError(
+            f"no takeaway on {topic!r} could be written: {briefing.note}",
+            hint="widen the window (--since all), or ingest more outlets' reports of the story",
+        )
     return briefing
 
 
