@@ -337,7 +337,8 @@ def assert_contract(
 
 def assert_briefing_or_clean_failure(run: Run, home: Path, *, strict: bool = False) -> None:
     """Exit 0 with a briefing under the contract, or exit 1 with exactly one stderr line that
-    says the model's reply was malformed twice and no file written."""
+    says the model's reply was malformed twice (or, ``strict``, that it removed every sentence
+    written: none checked out) and no file written."""
     assert "Traceback" not in run.stderr, run.stderr
     if run.code == 0:
         briefing = run.briefing
@@ -348,7 +349,10 @@ def assert_briefing_or_clean_failure(run: Run, home: Path, *, strict: bool = Fal
         return
     assert run.code == 1, run.stderr
     assert len(run.errors) == 1, run.stderr
-    assert run.errors[0].startswith("error: the LLM's reply was malformed twice"), run.stderr
+    if strict and run.errors[0].startswith("error: no takeaway on "):
+        assert "--strict removed every sentence written" in run.errors[0], run.stderr
+    else:
+        assert run.errors[0].startswith("error: the LLM's reply was malformed twice"), run.stderr
     assert run.briefing is None  # nothing half written
 
 

@@ -144,6 +144,19 @@ def test_stories_on_topic_without_a_single_takeaway_are_a_refusal_not_an_empty_b
     assert "--since all" in (e.value.hint or "")
 
 
+def test_a_strict_briefing_whose_every_sentence_fails_the_check_is_a_refusal_that_says_so(
+    ws: Workspace,
+) -> None:
+    doubts_everything = LexicalVerifier(supported=2.0, partial=1.5)  # no claim reaches 2.0
+    desk = Desk(ExtractiveWriter(), doubts_everything)
+    flagged = build_briefing("HBM export controls", ws.evidence, desk, window=SAMPLE)
+    assert flagged.takeaways
+    assert flagged.report.flagged == flagged.report.sentences
+    with pytest.raises(ThinEvidenceError, match="--strict removed every sentence written") as e:
+        build_briefing("HBM export controls", ws.evidence, desk, window=SAMPLE, strict=True)
+    assert "run without --strict" in (e.value.hint or "")
+
+
 @pytest.mark.parametrize(
     ("topic", "window", "missing"),
     [

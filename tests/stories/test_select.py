@@ -74,6 +74,17 @@ def test_the_note_says_when_a_story_on_topic_gave_no_takeaway() -> None:
     assert stories_note(2, 3, WEEK, written=2) == stories_note(2, 3, WEEK)
 
 
+def test_the_note_says_when_strict_removed_what_was_written_of_a_story() -> None:
+    assert stories_note(2, 3, WEEK, written=1, strict=True) == (
+        "2 stories on this topic from 2026-11-16 to 2026-11-22; one of them gave no takeaway:"
+        " --strict removed every sentence written of it: none checked out against its source"
+    )
+    assert "2 of them gave no takeaway: --strict removed every sentence written of them" in (
+        stories_note(5, 3, WEEK, written=1, strict=True)
+    )
+    assert stories_note(3, 3, WEEK, written=3, strict=True) == ""
+
+
 def test_a_refusal_names_the_missing_terms() -> None:
     message, hint = refusal(finding(scored("x", 0.3, on=False), missing=("brexit",)))
     assert message == (

@@ -117,13 +117,20 @@ def build_briefing(
         topic, draft, retrieval, groups, evidence.corpus, desk.verifier, strict, timings
     )
     briefing.report.stories_on_topic = len(plan.finding.on_topic)
+    removed = strict and briefing.report.removed > 0
     briefing.note = stories_note(
-        len(plan.finding.on_topic), takeaways, window, written=len(briefing.takeaways)
+        len(plan.finding.on_topic),
+        takeaways,
+        window,
+        written=len(briefing.takeaways),
+        strict=removed,
     )
     if not briefing.takeaways:  # stories on the topic, and not one sentence to say of them
         raise ThinEvidenceError(
             f"no takeaway on {topic!r} could be written: {briefing.note}",
-            hint="widen the window (--since all), or ingest more outlets' reports of the story",
+            hint="run without --strict to read the sentences flagged"
+            if removed
+            else "widen the window (--since all), or ingest more outlets' reports of the story",
         )
     return briefing
 

@@ -77,20 +77,27 @@ def refusal(finding: Finding) -> tuple[str, str]:
     return f"{near} is not about it", elsewhere
 
 
-def stories_note(on_topic: int, asked: int, window: Window, written: int | None = None) -> str:
+def stories_note(
+    on_topic: int, asked: int, window: Window, written: int | None = None, *, strict: bool = False
+) -> str:
     """What the reader should know about how many stories there were, and (``written``: the
-    takeaways that survived writing and verification) why a story on topic has no takeaway."""
+    takeaways that survived writing and verification) why a story on topic has no takeaway:
+    with ``strict`` (sentences that did not check out were removed), that is why."""
     chosen = min(on_topic, asked)
     written = chosen if written is None else written
     story = "story" if on_topic == 1 else "stories"
     count = f"{on_topic} {story} on this topic {_window(window)}"
     if written < chosen:
         left = chosen - written
-        which, its = ("one of them", "its") if left == 1 else (f"{left} of them", "their")
-        return (
-            f"{count}; {which} gave no takeaway: no sentence of {its} articles stands alone"
-            " and checks out against its source"
+        which, its, it = (
+            ("one of them", "its", "it") if left == 1 else (f"{left} of them", "their", "them")
         )
+        why = (
+            f"--strict removed every sentence written of {it}: none checked out against its source"
+            if strict
+            else f"no sentence of {its} articles stands alone and checks out against its source"
+        )
+        return f"{count}; {which} gave no takeaway: {why}"
     return "" if on_topic >= asked else count
 
 
