@@ -251,10 +251,29 @@ def cross_validate(by_variant: dict[float, Rows], config: dict[str, Any]) -> dic
     return outcomes(counts)
 
 
+def kept_questions() -> dict[str, Any]:
+    """The stored question model, which the fit keeps as it is (see the module's docstring)."""
+    try:
+        questions: dict[str, Any] = json.loads(MODEL.read_text(encoding="utf-8"))["questions"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SystemExit(
+            f"{MODEL} holds no question model to keep ({exc!r}): restore the file "
+            f"(git checkout -- {MODEL}) before refitting"
+        ) from exc
+    if list(questions.get("features", [])) != list(StorySignals.FEATURES):
+        raise SystemExit(
+            f"the question model in {MODEL} was fitted on other features than "
+            f"{list(StorySignals.FEATURES)}: this script does not refit it; fit one on "
+            "questions with those features and store it under 'questions' first"
+        )
+    return questions
+
+
 def main(keep_grouping: bool = False) -> None:
     """Fit grouping and relevance; with ``keep_grouping``, relevance only (the grid over the
     grouping parameters takes most of the time, and only the relevance features changed)."""
     started = time.perf_counter()
+    questions = kept_questions()  # before the long fit: a missing one stops it at once
     stories, pages = allsides.load()
     topics = allsides.Topics(stories, adjudicated=True)
     strict = allsides.Topics(stories, adjudicated=False)
@@ -318,7 +337,7 @@ def main(keep_grouping: bool = False) -> None:
         candidates: dict[float, dict[str, Rows]] = {}
         for variant in VARIANTS:
             model = RelevanceModel((0.0,) * len(StorySignals.FEATURES), 0.0, 0.5, 0.0, variant)
-            evidence = replace(ws.evidence, grouping=best_grouping, relevance=model)
+            evidence = replace(ws.evidence, grouping=best_grouping, topics=model)
             per: dict[str, Rows] = defaultdict(list)
             for job in all_jobs:
                 finding = find_stories(job.topic, evidence, Window(job.start, job.end))
@@ -371,7 +390,7 @@ def main(keep_grouping: bool = False) -> None:
             "variant": chosen["variant"],
         },
         # the question model is not fitted here: the dev data has topics, no questions
-        "questions": json.loads(MODEL.read_text(encoding="utf-8"))["questions"],
+        "questions": questions,
     }
     MODEL.write_text(json.dumps(stored, indent=1) + "\n", encoding="utf-8")
     write_report(best_grouping, grouping_rows, chosen, stored, time.perf_counter() - started)

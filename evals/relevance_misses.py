@@ -81,7 +81,7 @@ def main() -> None:
         folder = allsides.write_pages(pages, Path(tmp) / "pages")
         ws.ingest([folder])
         gold = {a: p.story for a, p in allsides.pages_of(ws.corpus.db, pages).items()}
-        model = ws.evidence.relevance
+        model = ws.evidence.topics
         for job in allsides.jobs(stories, allsides.FIT_WEEKS | allsides.REPORT_WEEKS):
             if job.contested:
                 continue

@@ -102,7 +102,7 @@ def brief(
     ws: Workspace, settings: Settings, *, strict: bool = False, window: Window = WINDOW
 ) -> Briefing:
     desk = Desk(OpenAIWriter(settings.llm), LexicalVerifier())
-    evidence = replace(ws.evidence, relevance=LENIENT)
+    evidence = replace(ws.evidence, topics=LENIENT)
     return build_briefing(TOPIC, evidence, desk, window=window, strict=strict)
 
 

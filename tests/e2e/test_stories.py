@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from citebrief.brief.briefing import build_briefing
+from citebrief.brief.answer import ask
+from citebrief.brief.briefing import build_briefing, plan_briefing
 from citebrief.brief.writers import ExtractiveWriter
 from citebrief.errors import ThinEvidenceError
 from citebrief.models import Briefing, BriefingRequest, Conversation, Desk, Draft, Outcome, Window
@@ -215,17 +216,56 @@ def test_a_question_the_corpus_can_answer_is_answered_from_its_story(ws: Workspa
     assert all(s.url.split("/")[2].endswith(".example") for s in turn.answer.sources)
 
 
-def test_a_question_is_judged_by_the_question_model_and_a_topic_by_the_topic_model(
-    ws: Workspace,
-) -> None:
-    never = RelevanceModel((0.0,) * len(Signals.FEATURES), -50.0, 0.5, 0.5, 0.99)
+NEVER = RelevanceModel((0.0,) * len(Signals.FEATURES), -50.0, 0.5, 0.5, 0.99)
+
+
+def test_the_caller_says_which_relevance_model_judges(ws: Workspace) -> None:
     for topic in ("HBM export controls", "What did Beijing say about the HBM rule?"):
-        assert find_stories(topic, ws.evidence, SAMPLE).on_topic, topic
-        without_topics = find_stories(topic, replace(ws.evidence, relevance=never), SAMPLE)
-        without_questions = find_stories(topic, replace(ws.evidence, questions=never), SAMPLE)
-        question = topic.endswith("?")
-        assert bool(without_topics.on_topic) == question
-        assert bool(without_questions.on_topic) != question
+        for question in (False, True):
+            assert find_stories(topic, ws.evidence, SAMPLE, question=question).on_topic
+            without = "questions" if question else "topics"
+            ruled_out = replace(ws.evidence, **{without: NEVER})
+            assert not find_stories(topic, ruled_out, SAMPLE, question=question).on_topic
+            kept = replace(ws.evidence, **{"topics" if question else "questions": NEVER})
+            assert find_stories(topic, kept, SAMPLE, question=question).on_topic
+
+
+def test_a_briefing_is_judged_by_the_topic_model_unless_its_topic_asks(ws: Workspace) -> None:
+    no_topics = replace(ws.evidence, topics=NEVER)
+    for topic in ("HBM export controls", "WHO said what about HBM export controls"):
+        with pytest.raises(ThinEvidenceError):
+            plan_briefing(topic, no_topics, SAMPLE)
+        assert plan_briefing(topic, replace(ws.evidence, questions=NEVER), SAMPLE).finding.on_topic
+    asked = "What did Beijing say about the HBM rule?"
+    assert plan_briefing(asked, no_topics, SAMPLE).finding.on_topic
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Beijing say about the HBM rule?",
+        "Tell me about the HBM export rule",  # asked, though not worded as a question
+        "HBM export controls",
+    ],
+)
+def test_everything_asked_is_judged_by_the_question_model(ws: Workspace, question: str) -> None:
+    desk = Desk(ExtractiveWriter(), LexicalVerifier())
+    no_topics = replace(ws.evidence, topics=NEVER)
+    turn = ask(question, Conversation(window=SAMPLE), no_topics, desk)
+    assert turn.answer is not None, turn.note
+    no_questions = replace(ws.evidence, questions=NEVER)
+    assert ask(question, Conversation(window=SAMPLE), no_questions, desk).answer is None
+
+
+def test_a_follow_up_in_a_conversation_is_judged_by_the_question_model(ws: Workspace) -> None:
+    desk = Desk(ExtractiveWriter(), LexicalVerifier())
+    conversation = Conversation(window=SAMPLE)
+    no_topics = replace(ws.evidence, topics=NEVER)
+    first = ask("What did Beijing say about the HBM rule?", conversation, no_topics, desk)
+    assert first.answer is not None, first.note
+    follow_up = ask("And Samsung?", conversation, no_topics, desk)
+    assert follow_up.query != "And Samsung?"  # condensed with the conversation's subject
+    assert follow_up.answer is not None, follow_up.note
 
 
 def test_an_empty_window_names_the_newest_article(ws: Workspace, tmp_path: Path) -> None:

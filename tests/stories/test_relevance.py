@@ -150,6 +150,27 @@ def test_story_parameters_with_an_unknown_linkage_are_refused() -> None:
         params.parse(data)
 
 
+@pytest.mark.parametrize(
+    ("model", "says"),
+    [
+        ("relevance", r"the topic model \('relevance'\) was fitted on other features .* refit it"),
+        ("questions", r"the question model \('questions'\) .* keeps it as stored"),
+    ],
+)
+def test_a_relevance_model_fitted_on_other_features_says_which_and_how_to_fix(
+    model: str, says: str
+) -> None:
+    import json
+    from importlib import resources
+
+    from citebrief.stories import params
+
+    data = json.loads((resources.files("citebrief") / "data" / "stories.json").read_text("utf-8"))
+    data[model]["features"] = ["dense", "exact"]
+    with pytest.raises(ValueError, match=says):
+        params.parse(data)
+
+
 def test_the_wording_of_a_question_is_not_a_key_term() -> None:
     found = key_terms("How long are delivery lead times for Ascend servers?", {}, 100)
     assert [t.word for t in found] == ["delivery", "lead", "times", "ascend", "servers"]
@@ -208,6 +229,8 @@ def test_a_questions_verb_is_no_key_term(topic: str, expected: list[str]) -> Non
         ("What did Biden sign", True),
         ("Ascend 950PR lead times?", True),
         ("Howard Stern", False),  # "How" only as a whole word
+        ("WHO pandemic treaty", False),  # an acronym, not a question word
+        ("IS militants in Syria", False),
     ],
 )
 def test_a_question_is_told_from_a_topic(topic: str, question: bool) -> None:

@@ -64,8 +64,9 @@ def plan_briefing(
 ) -> Plan:
     """The stories of the window most about ``topic`` (up to ``takeaways``) with the passages
     each offers the writer; ThinEvidenceError, saying why, when no story is about it. Nothing
-    is written: a dry run prices a briefing from its plan."""
-    finding = _found(topic, evidence, window)
+    is written: a dry run prices a briefing from its plan. A topic asked as a question (ending
+    in "?") is judged as ``ask`` judges questions."""
+    finding = _found(topic, evidence, window, question=topic.rstrip().endswith("?"))
     chosen = [s.story for s in choose(finding, takeaways)]
     assert finding.hits is not None
     add_articles(finding.hits, evidence, {a for s in chosen for a in s.articles})
@@ -147,7 +148,7 @@ def build_answer(
     ``ANSWER_PASSAGES`` passages of the stories on the question. ``on_token`` shows the words of
     a streaming writer as they come."""
     started = time.perf_counter()
-    finding = _found(question, evidence, window)
+    finding = _found(question, evidence, window, question=True)
     # the stories most probably about the question (their weight orders a briefing, not this)
     story_of = {
         a: s.story.id for s in for_answer(finding, ANSWER_STORIES) for a in s.story.articles
@@ -171,16 +172,17 @@ def build_answer(
     return _verified(question, draft, retrieval, [], evidence.corpus, desk.verifier, False, timings)
 
 
-def _found(topic: str, evidence: Evidence, window: Window) -> Finding:
-    """The stories of the window judged on the topic; ThinEvidenceError, with the hint that
-    fits, when the corpus, the window or the topic gives nothing."""
+def _found(topic: str, evidence: Evidence, window: Window, *, question: bool) -> Finding:
+    """The stories of the window judged on the topic (by the question model when
+    ``question``); ThinEvidenceError, with the hint that fits, when the corpus, the window or
+    the topic gives nothing."""
     corpus = evidence.corpus
     newest = corpus.latest_day()
     if newest is None:
         raise ThinEvidenceError(
             "the corpus is empty", hint="run 'citebrief ingest SOURCE...' first"
         )
-    finding = find_stories(topic, evidence, window)
+    finding = find_stories(topic, evidence, window, question=question)
     if not finding.articles:
         raise ThinEvidenceError(
             f"no article is dated {window.label()}; the newest is from {newest}",

@@ -101,11 +101,16 @@ def describe(
     )
 
 
-def find_stories(topic: str, evidence: Evidence, window: Window) -> Finding:
-    """Every candidate story of the window, judged on the topic, most probable first."""
+def find_stories(
+    topic: str, evidence: Evidence, window: Window, *, question: bool = False
+) -> Finding:
+    """Every candidate story of the window, judged on the topic, most probable first: by the
+    question model when ``question`` (``ask`` and chat say so, whatever the wording: a chat's
+    follow-up "And Blue Origin? (NASA lunar landers)" is a question, "WHO pandemic treaty" a
+    topic), else by the topic model."""
     corpus, index = evidence.corpus, evidence.index
     grouping = evidence.grouping
-    model = evidence.questions if relevance.is_question(topic) else evidence.relevance
+    model = evidence.questions if question else evidence.topics
     embed: Embed = index.embeddings.embed_documents
     update_stories(corpus, embed, index.model, grouping)
     first = window.start.isoformat() if window.start else ""
@@ -126,10 +131,10 @@ def find_stories(topic: str, evidence: Evidence, window: Window) -> Finding:
         story: max(float(np.dot(vectors[a.id], topic_vector)) for a in members)
         for story, members in by_story.items()
     }
-    question = dense  # the whole question's closeness: the same unless it has a circumstance
+    closeness = dense  # the whole question's closeness: the same unless it has a circumstance
     if asked != topic:
         whole = _unit(hits.query_vector)
-        question = {
+        closeness = {
             story: max(float(np.dot(vectors[a.id], whole)) for a in members)
             for story, members in by_story.items()
         }
@@ -181,7 +186,7 @@ def find_stories(topic: str, evidence: Evidence, window: Window) -> Finding:
         lead_words = {w for a in members for w in _lead_words(a)}
         title_words = {w for a in members for w in [*words(a.title), *abbreviations(a.title)]}
         found = relevance.signals(
-            terms, dense[story_id], stems, lead_words, title_words, variants, question[story_id]
+            terms, dense[story_id], stems, lead_words, title_words, variants, closeness[story_id]
         )
         p = relevance.probability(found, model)
         story = describe(

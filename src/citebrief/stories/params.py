@@ -23,14 +23,19 @@ from citebrief.stories.relevance import RelevanceModel, Signals
 
 @dataclass(frozen=True, slots=True)
 class Fitted:
+    """The shipped parameters: how articles group into stories, and the two relevance models
+    (``Evidence.topics`` and ``Evidence.questions`` by default)."""
+
     grouping: GroupingParams
-    topics: RelevanceModel  # relevance of a story to a topic
-    questions: RelevanceModel  # ... to a question (``relevance.is_question``)
+    topics: RelevanceModel  # relevance of a story to a briefing's topic
+    questions: RelevanceModel  # ... to a question asked (``ask``, chat, a topic ending in "?")
 
 
 @cache
 def load() -> Fitted:
-    """The shipped parameters: grouping and relevance."""
+    """The shipped parameters (``data/stories.json``): grouping, and relevance to topics and
+    to questions; ConfigError when the file is missing, malformed, or fitted on other
+    features."""
     try:
         text = (resources.files("citebrief") / "data" / "stories.json").read_text("utf-8")
         data: dict[str, Any] = json.loads(text)
@@ -46,12 +51,19 @@ def parse(data: dict[str, Any]) -> Fitted:
     grouping = GroupingParams(**{f.name: data["grouping"][f.name] for f in fields(GroupingParams)})
     if grouping.linkage not in LINKAGES:
         raise ValueError(f"unknown linkage {grouping.linkage!r}: one of {', '.join(LINKAGES)}")
-    return Fitted(grouping, relevance_model(data["relevance"]), relevance_model(data["questions"]))
+    topics = relevance_model(data["relevance"], "the topic model ('relevance')")
+    questions = relevance_model(data["questions"], "the question model ('questions')")
+    return Fitted(grouping, topics, questions)
 
 
-def relevance_model(r: dict[str, Any]) -> RelevanceModel:
+def relevance_model(r: dict[str, Any], name: str = "the relevance model") -> RelevanceModel:
     if list(r["features"]) != list(Signals.FEATURES):
-        raise ValueError("fitted on other relevance features: run evals/fit_stories.py")
+        refit = (
+            "refit it with evals/fit_stories.py"
+            if "topic" in name
+            else "evals/fit_stories.py keeps it as stored: store one fitted on these features"
+        )
+        raise ValueError(f"{name} was fitted on other features than {Signals.FEATURES}: {refit}")
     return RelevanceModel(
         weights=tuple(float(w) for w in r["weights"]),
         bias=float(r["bias"]),

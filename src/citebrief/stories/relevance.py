@@ -36,11 +36,13 @@ class RelevanceModel:
 
 # the wording of a question, not what it is about ("how long", "how much", "what did X say",
 # "what did the Supreme Court decide about the NCAA": the story says "rules", "sides with";
-# "what did the Senate report find about the Capitol riot": it "details" the failures)
+# "what did the Senate report find about the Capitol riot": it "details" the failures), and
+# of a request ("tell me about", "please explain"): no story says "me"
 QUESTION_WORDS = frozenset(
     """long much many get gets got tell told know happen happened happening going go goes
     think mean means there here now yet still ever new latest news decide decides decided
-    announce announces announced find finds found""".split()
+    announce announces announced find finds found me please explain describe summarise
+    summarize""".split()
 )
 
 
@@ -56,7 +58,7 @@ _WORTH_QUESTION = re.compile(
 # which a story words its own way ("chairs", "holiday"), not what it is about; lower-case
 # only ("Was Biden ...": a name)
 _QUESTION = re.compile(
-    r"^\s*(?:who|what|when|where|why|how|which|whose|whom|is|are|was|were|do|does|did|will"
+    r"^\s*(?-i:(?![A-Z]{2,}\b))(?:who|what|when|where|why|how|which|whose|whom|is|are|was|were|do|does|did|will"
     r"|would|can|could|should|has|have|had)\b|\?\s*$",
     re.I,
 )
@@ -79,7 +81,9 @@ _DETERMINERS = frozenset("the a an its his her their this that these those my ou
 
 
 def is_question(topic: str) -> bool:
-    """Whether a topic is asked as a question ("Who leads ...?", "What did Biden sign")."""
+    """Whether a topic is worded as a question ("Who leads ...?", "What did Biden sign"; not
+    "WHO pandemic treaty"): where to look for the verb it asks with. Which relevance model
+    judges it is the caller's to say (``find_stories``): "Will Smith" reads as a question."""
     return bool(_QUESTION.search(topic))
 
 

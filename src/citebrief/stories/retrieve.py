@@ -26,13 +26,15 @@ from citebrief.text import after_title
 class Evidence:
     """Where passages and stories come from: the corpus (texts and keyword index), its vector
     index, the settings that rank passages, and the fitted grouping and relevance parameters
-    (by default the shipped ones): relevance to a topic, and to a question."""
+    (by default the shipped ones, ``params.load()``): the relevance of a story to a briefing's
+    topic (``topics``) and to a question asked (``questions``); the caller says which it asks
+    (``find_stories(..., question=...)``)."""
 
     corpus: Corpus
     index: VectorIndex
     settings: RetrievalSettings
     grouping: GroupingParams = field(default_factory=lambda: params.load().grouping)
-    relevance: RelevanceModel = field(default_factory=lambda: params.load().topics)
+    topics: RelevanceModel = field(default_factory=lambda: params.load().topics)
     questions: RelevanceModel = field(default_factory=lambda: params.load().questions)
 
 
