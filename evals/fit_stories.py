@@ -255,17 +255,19 @@ def kept_questions() -> dict[str, Any]:
     """The stored question model, which the fit keeps as it is (see the module's docstring)."""
     try:
         questions: dict[str, Any] = json.loads(MODEL.read_text(encoding="utf-8"))["questions"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        params.relevance_model(
+            questions,
+            f"the question model in {MODEL}",
+            "this script does not refit it; fit one on questions with these features and"
+            " store it under 'questions' first",
+        )
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
         raise SystemExit(
             f"{MODEL} holds no question model to keep ({exc!r}): restore the file "
             f"(git checkout -- {MODEL}) before refitting"
         ) from exc
-    if list(questions.get("features", [])) != list(StorySignals.FEATURES):
-        raise SystemExit(
-            f"the question model in {MODEL} was fitted on other features than "
-            f"{list(StorySignals.FEATURES)}: this script does not refit it; fit one on "
-            "questions with those features and store it under 'questions' first"
-        )
+    except ValueError as exc:  # fitted on other features: says which and how to fix
+        raise SystemExit(str(exc)) from exc
     return questions
 
 

@@ -51,19 +51,21 @@ def parse(data: dict[str, Any]) -> Fitted:
     grouping = GroupingParams(**{f.name: data["grouping"][f.name] for f in fields(GroupingParams)})
     if grouping.linkage not in LINKAGES:
         raise ValueError(f"unknown linkage {grouping.linkage!r}: one of {', '.join(LINKAGES)}")
-    topics = relevance_model(data["relevance"], "the topic model ('relevance')")
-    questions = relevance_model(data["questions"], "the question model ('questions')")
+    topics = relevance_model(
+        data["relevance"], "the topic model ('relevance')", "refit it with evals/fit_stories.py"
+    )
+    questions = relevance_model(
+        data["questions"],
+        "the question model ('questions')",
+        "evals/fit_stories.py keeps it as stored: store one fitted on these features",
+    )
     return Fitted(grouping, topics, questions)
 
 
-def relevance_model(r: dict[str, Any], name: str = "the relevance model") -> RelevanceModel:
+def relevance_model(r: dict[str, Any], name: str, fix: str) -> RelevanceModel:
+    """The stored model ``r`` (``name``, for the error, with how to ``fix`` it)."""
     if list(r["features"]) != list(Signals.FEATURES):
-        refit = (
-            "refit it with evals/fit_stories.py"
-            if "topic" in name
-            else "evals/fit_stories.py keeps it as stored: store one fitted on these features"
-        )
-        raise ValueError(f"{name} was fitted on other features than {Signals.FEATURES}: {refit}")
+        raise ValueError(f"{name} was fitted on other features than {Signals.FEATURES}: {fix}")
     return RelevanceModel(
         weights=tuple(float(w) for w in r["weights"]),
         bias=float(r["bias"]),

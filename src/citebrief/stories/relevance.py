@@ -58,7 +58,8 @@ _WORTH_QUESTION = re.compile(
 # which a story words its own way ("chairs", "holiday"), not what it is about; lower-case
 # only ("Was Biden ...": a name)
 _QUESTION = re.compile(
-    r"^\s*(?-i:(?![A-Z]{2,}\b))(?:who|what|when|where|why|how|which|whose|whom|is|are|was|were|do|does|did|will"
+    r"^\s*(?-i:(?![A-Z]{2,}\b))"  # "WHO pandemic treaty", "IS militants": a name
+    r"(?:who|what|when|where|why|how|which|whose|whom|is|are|was|were|do|does|did|will"
     r"|would|can|could|should|has|have|had)\b|\?\s*$",
     re.I,
 )
