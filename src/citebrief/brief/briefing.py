@@ -118,7 +118,7 @@ def build_briefing(
         topic, draft, retrieval, groups, evidence.corpus, desk.verifier, strict, timings
     )
     briefing.report.stories_on_topic = len(plan.finding.on_topic)
-    removed = strict and briefing.report.removed > 0
+    removed = briefing.report.removed > 0  # by --strict: what did not check out
     briefing.note = stories_note(
         len(plan.finding.on_topic),
         takeaways,
