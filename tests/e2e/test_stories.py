@@ -202,6 +202,25 @@ def test_a_topic_only_mentioned_in_passing_is_refused_naming_the_closest_story(
         brief(ws, "Brexit negotiations")
 
 
+def test_a_name_is_found_as_written_never_by_an_office_close_to_it(tmp_path: Path) -> None:
+    """AllSides week 25: "Donald Trump" was answered with "President-elect Raisi backs nuclear
+    talks": "president", close to "Trump" for the model, passed for the name in its title."""
+    (tmp_path / "raisi.md").write_text(
+        "# President-elect Raisi backs nuclear talks, rules out meeting Biden\n\n"
+        "Iran's president-elect Ebrahim Raisi said on Monday he supports the talks in Vienna"
+        " to revive the nuclear deal that former President Donald Trump abandoned in 2018,"
+        " but ruled out meeting President Joe Biden.\n",
+        encoding="utf-8",
+    )
+    with open_workspace(load_settings(home=tmp_path / "home", chroma_url=None)) as small:
+        assert not small.ingest([str(tmp_path / "raisi.md")]).failed
+        finding = find_stories("Donald Trump", small.evidence, Window())
+    assert [(t.word, t.person) for t in finding.terms] == [("donald", True), ("trump", True)]
+    (raisi,) = finding.scored
+    assert raisi.signals.exact == 1.0  # the text names him ...
+    assert raisi.signals.title == 0.0  # ... the title does not
+
+
 def test_a_question_the_corpus_cannot_answer_is_refused(ws: Workspace) -> None:
     conversation = Conversation()
     turn = ws.ask("What is the price of Bitcoin?", conversation, writer="extractive")

@@ -13,6 +13,7 @@ from citebrief.stories.relevance import (
     is_question,
     key_terms,
     on_topic,
+    person_names,
     probability,
     signals,
     variants_of,
@@ -91,6 +92,49 @@ def test_a_derived_form_in_the_window_means_the_term_is_not_missing() -> None:
     (jobs,) = terms(("jobs", 1.0))
     assert has_form(jobs, {"jobless", "claims", "fall"})
     assert not has_form(jobs, {"job", "jobs", "jobsite"})  # the term itself is no derived form
+
+
+def test_a_person_is_a_name_the_news_puts_after_an_honorific() -> None:
+    texts = ["Former President Donald Trump blasted the lawsuit.", "Mr. Biden signed it."]
+    assert person_names("Donald Trump", texts) == {"donald", "trump"}
+    assert person_names("donald trump", texts) == {"donald", "trump"}
+    assert person_names("Biden infrastructure plan", texts) == {"biden"}
+
+
+def test_an_office_or_a_place_is_no_person() -> None:
+    texts = [
+        "The White House said on Friday that Speaker Nancy Pelosi would meet the president.",
+        "Justice Department lawyers sued; General Motors and the Middle East were not named.",
+        "President Biden’s White House and President Obama's House agenda.",
+    ]
+    assert person_names("White House", texts) == set()
+    assert person_names("Justice Department", texts) == set()
+    assert person_names("General Motors", texts) == set()
+    assert person_names("Middle East", texts) == set()
+    assert person_names("Trump", ["Trump Tower is in New York."]) == set()  # never after a title
+
+
+def test_key_terms_know_which_words_name_a_person() -> None:
+    found = key_terms("Donald Trump tariffs", {}, 100, {"donald", "trump"})
+    assert [(t.word, t.person) for t in found] == [
+        ("donald", True),
+        ("trump", True),
+        ("tariffs", False),
+    ]
+
+
+def test_a_name_has_no_close_words_for_variants() -> None:
+    """The words an embedding puts near "Trump" are other people and offices: the title
+    "President-elect Raisi backs nuclear talks" is no story about Trump."""
+    near = unit(1, 1, 0)
+    found = variants_of(
+        [KeyTerm("trump", "trump", 1.0, person=True), KeyTerm("tariffs", "tariff", 1.0)],
+        topic_vector=unit(1, 1, 0),
+        term_vectors={"trump": near, "tariffs": near},
+        word_vectors={"president": near, "trumpism": unit(0, 0, 1)},
+        threshold=0.65,
+    )
+    assert found == {"trump": {"trumpism"}, "tariffs": {"president"}}
 
 
 def test_no_vocabulary_gives_no_variants() -> None:

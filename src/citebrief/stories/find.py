@@ -147,8 +147,11 @@ def find_stories(
         )
     )
 
+    persons = relevance.person_names(
+        asked, (f"{a.title}\n{a.text}" for s in candidates for a in by_story[s])
+    )
     terms = relevance.key_terms(
-        asked, corpus.document_frequency(words(asked)), corpus.chunk_count()
+        asked, corpus.document_frequency(words(asked)), corpus.chunk_count(), persons
     )
     circumstance = [
         t

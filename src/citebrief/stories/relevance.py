@@ -116,11 +116,49 @@ class KeyTerm:
     word: str  # as the topic spells it, lower-cased
     stem: str
     weight: float  # inverse document frequency in the corpus
+    person: bool = False  # names a person: found as written only, never by a close word
 
 
-def key_terms(topic: str, document_frequency: Mapping[str, int], documents: int) -> list[KeyTerm]:
+# what the news puts before a person's name ("President Donald Trump", "Mr. Biden", "Sen.
+# Sheldon Whitehouse"), and before nothing else: no "Justice" (the Justice Department), no
+# "General" (General Motors)
+_HONORIFIC = (
+    r"(?:Mr|Mrs|Ms|Dr|President|President-elect|Sen|Senator|Rep|Gov|Governor|Secretary"
+    r"|Speaker|Minister|Chancellor|Pope)\.?"
+)
+
+
+def person_names(topic: str, texts: Iterable[str]) -> set[str]:
+    """The words of a topic that name a person, as ``texts`` show them: after an honorific,
+    alone or after other names ("President Trump", "President Donald Trump": "donald" and
+    "trump", in either case of the topic). Given names between the honorific and the word are
+    plain ("Joe", "J."): "President Biden's White House" names no one "House"."""
+    body = "\n".join(texts)
+    return {
+        w
+        for w in set(words(topic))
+        if _key_word(w)
+        and re.search(
+            rf"\b{_HONORIFIC}\s+(?:[A-Z][a-z]*\.?\s+){{0,2}}{re.escape(w.capitalize())}\b",
+            body,
+        )
+    }
+
+
+def key_terms(
+    topic: str,
+    document_frequency: Mapping[str, int],
+    documents: int,
+    persons: Iterable[str] = (),
+) -> list[KeyTerm]:
     """The content words of a topic (or question), each weighted by its rarity in the corpus
-    (``documents`` passages, ``document_frequency[word]`` of them holding the word)."""
+    (``documents`` passages, ``document_frequency[word]`` of them holding the word).
+
+    A word that names a person (``persons``, from ``person_names``) is found as written, never
+    by a close word: the words an embedding puts near a name are other people and offices
+    ("president" for "Trump", "Biden" for "Obama"), which would make a story titled
+    "President-elect Raisi backs nuclear talks" one about Donald Trump."""
+    persons = set(persons)
     found: dict[str, KeyTerm] = {}
     asking = {"worth"} if _WORTH_QUESTION.match(topic) else set()
     verbs = asked_verbs(topic)
@@ -131,7 +169,8 @@ def key_terms(topic: str, document_frequency: Mapping[str, int], documents: int)
         if not _key_word(word) or word in found or word in asking:
             continue
         df = document_frequency.get(word, 0)
-        found[word] = KeyTerm(word, stem(word), math.log((documents + 1) / (df + 1)) + 1.0)
+        weight = math.log((documents + 1) / (df + 1)) + 1.0
+        found[word] = KeyTerm(word, stem(word), weight, word in persons)
     return list(found.values())
 
 
@@ -175,7 +214,8 @@ def variants_of(
     form ("Iranian" for "Iran", "jobless" for "jobs") is a variant of that term only; the term
     itself is found as written and stands in for no other ("house" is close to the topic "US
     House", yet it is not "US"); a compound is no variant ("Whitehouse", the senator, is close
-    to "White House" only because the model reads it as "white" + "house")."""
+    to "White House" only because the model reads it as "white" + "house"). A word naming a
+    person has its forms only (``KeyTerm.person``)."""
     forms = {t.word: {w for w in word_vectors if _derived(w, t)} for t in terms}
     vocabulary = [w for w in word_vectors if not _spelled_with(w, terms)]
     if not vocabulary:
@@ -184,6 +224,9 @@ def variants_of(
     whole = {vocabulary[i] for i in np.flatnonzero(matrix @ np.asarray(topic_vector) >= threshold)}
     out = {}
     for term in terms:
+        if term.person:
+            out[term.word] = forms[term.word]
+            continue
         vector = term_vectors.get(term.word)
         close = (
             {vocabulary[i] for i in np.flatnonzero(matrix @ np.asarray(vector) >= threshold)}
