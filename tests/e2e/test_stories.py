@@ -221,6 +221,16 @@ def test_a_name_is_found_as_written_never_by_an_office_close_to_it(tmp_path: Pat
     assert raisi.signals.title == 0.0  # ... the title does not
 
 
+def test_the_words_of_a_name_the_pages_write_capitalised_are_one_name(ws: Workspace) -> None:
+    """The 2019 pages write "White House" capitalised: neither word takes variants of its own
+    ("red" is close to "white"), and neither names a person."""
+    finding = find_stories("White House", ws.evidence, Window())
+    assert [(t.word, t.named, t.person) for t in finding.terms] == [
+        ("white", True, False),
+        ("house", True, False),
+    ]
+
+
 def test_a_question_the_corpus_cannot_answer_is_refused(ws: Workspace) -> None:
     conversation = Conversation()
     turn = ws.ask("What is the price of Bitcoin?", conversation, writer="extractive")

@@ -15,6 +15,7 @@ from citebrief.stories.relevance import (
     on_topic,
     person_names,
     probability,
+    proper_names,
     signals,
     variants_of,
 )
@@ -135,6 +136,40 @@ def test_a_name_has_no_close_words_for_variants() -> None:
         threshold=0.65,
     )
     assert found == {"trump": {"trumpism"}, "tariffs": {"president"}}
+
+
+def test_a_name_of_several_words_is_one_written_capitalised() -> None:
+    texts = [
+        "The White House said on Friday that the Supreme Court would hear the case.",
+        "Aides at the White House expect the Supreme Court to rule on criminal justice reform.",
+        "Criminal justice advocates and the economic policy team met in the Middle East.",
+    ]
+    assert proper_names("White House", texts) == {"white", "house"}
+    assert proper_names("supreme court ruling", texts) == {"supreme", "court"}
+    assert proper_names("Criminal Justice", texts) == set()  # mostly lower case
+    assert proper_names("Middle East", texts) == set()  # capitalised once only
+    assert proper_names("White House and Supreme Court", texts) == {
+        "white",
+        "house",
+        "supreme",
+        "court",
+    }
+
+
+def test_a_word_of_a_name_takes_no_word_close_to_it_alone() -> None:
+    """ "White House", week 19: "Republicans draw 'red line' on increasing taxes" held "red",
+    close to "white" (a colour), and so the topic's every word in its title."""
+    found = variants_of(
+        [
+            KeyTerm("white", "white", 1.0, named=True),
+            KeyTerm("house", "house", 1.0, named=True),
+        ],
+        topic_vector=unit(1, 1, 0),
+        term_vectors={"white": unit(0, 0, 1), "house": unit(0, 1, 1)},
+        word_vectors={"red": unit(0, 0, 1), "administration": unit(1, 1, 0.2)},
+        threshold=0.65,
+    )
+    assert found == {"white": {"administration"}, "house": {"administration"}}
 
 
 def test_no_vocabulary_gives_no_variants() -> None:

@@ -150,8 +150,9 @@ def find_stories(
     persons = relevance.person_names(
         asked, (f"{a.title}\n{a.text}" for s in candidates for a in by_story[s])
     )
+    named = relevance.proper_names(asked, (a.text for s in candidates for a in by_story[s]))
     terms = relevance.key_terms(
-        asked, corpus.document_frequency(words(asked)), corpus.chunk_count(), persons
+        asked, corpus.document_frequency(words(asked)), corpus.chunk_count(), persons, named
     )
     circumstance = [
         t

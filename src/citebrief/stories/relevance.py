@@ -13,6 +13,7 @@ stories (``evals/fit_stories.py``, weights in ``data/stories.json``).
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -117,6 +118,7 @@ class KeyTerm:
     stem: str
     weight: float  # inverse document frequency in the corpus
     person: bool = False  # names a person: found as written only, never by a close word
+    named: bool = False  # a word of a name ("White House"): no word close to it alone
 
 
 # what the news puts before a person's name ("President Donald Trump", "Mr. Biden", "Sen.
@@ -145,11 +147,32 @@ def person_names(topic: str, texts: Iterable[str]) -> set[str]:
     }
 
 
+def proper_names(topic: str, texts: Iterable[str]) -> set[str]:
+    """The words of a topic that belong to a name of several words ("White House", "Middle
+    East", "Supreme Court"): two of its key words, next to each other, that ``texts`` (article
+    bodies: headlines capitalise every word) write capitalised at least twice, and more often
+    than not ("criminal justice", "economic policy" are written in lower case)."""
+    tokens = words(topic)
+    body = "\n".join(texts)
+    found: set[str] = set()
+    for first, second in itertools.pairwise(tokens):
+        if not (_key_word(first) and _key_word(second)):
+            continue
+        pair = rf"\b{re.escape(first)}\s+{re.escape(second)}\b"
+        written = len(re.findall(pair, body, re.I))
+        capital = rf"\b{re.escape(first.capitalize())}\s+{re.escape(second.capitalize())}\b"
+        capitalised = len(re.findall(capital, body))
+        if capitalised >= 2 and 2 * capitalised > written:
+            found |= {first, second}
+    return found
+
+
 def key_terms(
     topic: str,
     document_frequency: Mapping[str, int],
     documents: int,
     persons: Iterable[str] = (),
+    named: Iterable[str] = (),
 ) -> list[KeyTerm]:
     """The content words of a topic (or question), each weighted by its rarity in the corpus
     (``documents`` passages, ``document_frequency[word]`` of them holding the word).
@@ -157,8 +180,11 @@ def key_terms(
     A word that names a person (``persons``, from ``person_names``) is found as written, never
     by a close word: the words an embedding puts near a name are other people and offices
     ("president" for "Trump", "Biden" for "Obama"), which would make a story titled
-    "President-elect Raisi backs nuclear talks" one about Donald Trump."""
-    persons = set(persons)
+    "President-elect Raisi backs nuclear talks" one about Donald Trump. A word of a name of
+    several words (``named``, from ``proper_names``) has no variant close to it alone: the
+    words near "white" are colours and races ("red", "racial"), not the White House; words
+    close to the whole topic still count ("Israel" for "Middle East")."""
+    persons, named = set(persons), set(named)
     found: dict[str, KeyTerm] = {}
     asking = {"worth"} if _WORTH_QUESTION.match(topic) else set()
     verbs = asked_verbs(topic)
@@ -170,7 +196,7 @@ def key_terms(
             continue
         df = document_frequency.get(word, 0)
         weight = math.log((documents + 1) / (df + 1)) + 1.0
-        found[word] = KeyTerm(word, stem(word), weight, word in persons)
+        found[word] = KeyTerm(word, stem(word), weight, word in persons, word in named)
     return list(found.values())
 
 
@@ -215,7 +241,8 @@ def variants_of(
     itself is found as written and stands in for no other ("house" is close to the topic "US
     House", yet it is not "US"); a compound is no variant ("Whitehouse", the senator, is close
     to "White House" only because the model reads it as "white" + "house"). A word naming a
-    person has its forms only (``KeyTerm.person``)."""
+    person has its forms only (``KeyTerm.person``), a word of a name of several words no word
+    close to it alone (``KeyTerm.named``)."""
     forms = {t.word: {w for w in word_vectors if _derived(w, t)} for t in terms}
     vocabulary = [w for w in word_vectors if not _spelled_with(w, terms)]
     if not vocabulary:
@@ -227,7 +254,7 @@ def variants_of(
         if term.person:
             out[term.word] = forms[term.word]
             continue
-        vector = term_vectors.get(term.word)
+        vector = None if term.named else term_vectors.get(term.word)
         close = (
             {vocabulary[i] for i in np.flatnonzero(matrix @ np.asarray(vector) >= threshold)}
             if vector is not None
