@@ -2,6 +2,7 @@
 
     python benchmarks/briefing_quality.py                 # report weeks, baseline 3ac801a
     python benchmarks/briefing_quality.py --weeks all --out
+    python benchmarks/briefing_quality.py --weeks fit --baseline HEAD   # choose on fitting weeks
 
 The 602 articles of ``../shared/data/allsides-dev`` (209 stories, each one event covered by two
 or three outlets, April to June 2021) are rendered as pages (``evals/allsides.py``) and ingested
@@ -326,7 +327,12 @@ def score(
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", default=BASELINE, help="git revision of the baseline")
-    parser.add_argument("--weeks", choices=("report", "all"), default="report")
+    parser.add_argument(
+        "--weeks",
+        choices=("report", "fit", "all"),
+        default="report",
+        help="the held-out weeks (default), the fitting weeks (to choose a parameter), or both",
+    )
     parser.add_argument("--out", nargs="?", const=str(RESULTS), help="append results here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--drive", nargs=4, help=argparse.SUPPRESS)
@@ -336,11 +342,11 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     stories, pages = allsides.load()
-    weeks = (
-        allsides.REPORT_WEEKS
-        if args.weeks == "report"
-        else allsides.REPORT_WEEKS | allsides.FIT_WEEKS
-    )
+    weeks = {
+        "report": allsides.REPORT_WEEKS,
+        "fit": allsides.FIT_WEEKS,
+        "all": allsides.REPORT_WEEKS | allsides.FIT_WEEKS,
+    }[args.weeks]
     scratch = Path(tempfile.mkdtemp(prefix="citebrief-bench-quality-"))
     folder = allsides.write_pages(pages, scratch / "pages")
     jobs = allsides.jobs(stories, weeks)
@@ -401,7 +407,11 @@ def render(
         dict.fromkeys(["grouping precision", "grouping recall", "grouping F1", *metrics])
     )
     names = list(rows)
-    held = "held out: never used to fit" if args.weeks == "report" else "fitting and held-out"
+    held = {
+        "report": "held out: never used to fit",
+        "fit": "the fitting weeks",
+        "all": "fitting and held-out",
+    }[args.weeks]
     lines = [
         "## briefing_quality.py",
         "",
