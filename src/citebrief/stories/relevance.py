@@ -4,7 +4,8 @@ Only on real evidence. The topic's key terms are its content words, each weighte
 it is in the corpus (a word the corpus never uses weighs most: it is what the topic is about).
 A story *covers* a key term when the term (or a form of it: "tariff" for "tariffs") appears in
 its text, or a close variant does: a word of its titles and leads whose embedding is within a
-fitted cosine of the term's, or of the whole topic's ("Israel" for "Middle East"). A story is
+fitted cosine of the term's, or of the whole topic's ("Israel" for "Middle East"); a person's
+name only in a form of it, a word of a longer name ("White House") only by the whole's. A story is
 on topic when it covers enough of the topic's weight and a logistic model over its evidence
 (the topic's cosine with the story's titles and leads, the weighted share of key terms found as
 written and with variants) clears a threshold; both are fitted on the shared AllSides dev
