@@ -102,6 +102,18 @@ def test_a_person_is_a_name_the_news_puts_after_an_honorific() -> None:
     assert person_names("Biden infrastructure plan", texts) == {"biden"}
 
 
+def test_an_ambassador_a_judge_a_mayor_are_people() -> None:
+    texts = [
+        "Ambassador Gordon Sondland testified on Wednesday.",
+        "U.S. District Judge Amy Berman Jackson ruled; Mayor Lightfoot and Rep. Ilhan Omar spoke.",
+        "Congresswoman Omar and Fed Chairman Jerome Powell were asked.",
+    ]
+    assert person_names("Gordon Sondland", texts) == {"gordon", "sondland"}
+    assert person_names("Amy Berman Jackson", texts) == {"amy", "berman", "jackson"}
+    assert person_names("Lightfoot budget", texts) == {"lightfoot"}
+    assert person_names("Powell rates", texts) == {"powell"}
+
+
 def test_an_office_or_a_place_is_no_person() -> None:
     texts = [
         "The White House said on Friday that Speaker Nancy Pelosi would meet the president.",

@@ -123,11 +123,13 @@ class KeyTerm:
 
 
 # what the news puts before a person's name ("President Donald Trump", "Mr. Biden", "Sen.
-# Sheldon Whitehouse"), and before nothing else: no "Justice" (the Justice Department), no
-# "General" (General Motors)
+# Sheldon Whitehouse", "Ambassador Gordon Sondland"), and before nothing else: no "Justice"
+# (the Justice Department), no "General" (General Motors), no "Prince" (Prince George's
+# County), no "King" (King County)
 _HONORIFIC = (
-    r"(?:Mr|Mrs|Ms|Dr|President|President-elect|Sen|Senator|Rep|Gov|Governor|Secretary"
-    r"|Speaker|Minister|Chancellor|Pope)\.?"
+    r"(?:Mr|Mrs|Ms|Dr|President|President-elect|Sen|Senator|Rep|Representative|Congressman"
+    r"|Congresswoman|Gov|Governor|Mayor|Secretary|Speaker|Minister|Chancellor|Ambassador"
+    r"|Judge|Chairman|Chairwoman|Commissioner|Pope)\.?"
 )
 
 
