@@ -248,6 +248,20 @@ def test_opinion_kind_reads_the_declared_section(section: str, expected: str) ->
             "The two party leaders are members of the Rules Committee but rarely speak.",
             ["dangling reference"],
         ),
+        (  # AP on the shared news pages, quoted by `ask` "What did Sondland say about Trump?"
+            "The political counselor was having lunch with Sondland in Kyiv when the ambassador"
+            " dialed up the president on his cellphone.",
+            ["dangling reference"],
+        ),
+        ("The man was diagnosed with bubonic plague.", ["dangling reference"]),
+        ("The former president was banned from both sites in January.", ["dangling reference"]),
+        (
+            "The agency reported 3,605,201 births in 2020, down from 3,747,540 the year before.",
+            ["dangling reference"],
+        ),
+        ("The president of Mexico said the border would stay open.", []),  # named here
+        ("The man who shot the officer was arrested on Tuesday night.", []),  # named here
+        ("The White House said the president would sign the bill on Friday.", []),
         (  # from the New York Post, quoted by `ask` on the AllSides dev stories
             "Notably, he forwarded “anti-conspiracy theory” articles that quoted Peter Daszak.",
             ["dangling reference"],
