@@ -115,6 +115,27 @@ def test_brief_ask_and_chat_show_one_default_window(tmp_path: Path, command: str
     assert "all" in shown.stdout
 
 
+@pytest.mark.parametrize(
+    ("command", "topic", "said"),
+    [
+        ("brief", "", "'' names nothing to look for"),
+        ("brief", "   ", "'' names nothing to look for"),
+        ("ask", "?", "'?' names nothing to look for"),
+        ("ask", "What is the latest news?", "names nothing to look for: only common words"),
+        ("brief", "the and of", "'the and of' names nothing to look for: only common words"),
+    ],
+)
+def test_a_topic_that_names_nothing_is_a_usage_error(
+    tmp_path: Path, command: str, topic: str, said: str
+) -> None:
+    """Before the corpus is even opened: the fix is the user's, whatever was ingested."""
+    result = run(tmp_path / "home", command, topic, "--since", "all")
+    assert result.returncode == 2
+    assert said in result.stderr
+    assert "hint: name what it is about" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("command", ["brief", "ask"])
 def test_since_all_on_an_empty_corpus_says_to_ingest(tmp_path: Path, command: str) -> None:
     result = run(tmp_path / "home", command, "chip exports", "--since", "all")

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from citebrief.brief import changes, style
 from citebrief.brief.assemble import Claim, Judged, assemble, claims_of
 from citebrief.corpus.store import Corpus
-from citebrief.errors import ThinEvidenceError
+from citebrief.errors import ThinEvidenceError, UsageError
 from citebrief.models import (
     ALL_DATES,
     AnswerRequest,
@@ -41,7 +41,7 @@ from citebrief.models import (
 )
 from citebrief.stories.find import find_stories
 from citebrief.stories.rank import require_evidence
-from citebrief.stories.relevance import Finding
+from citebrief.stories.relevance import Finding, key_terms
 from citebrief.stories.retrieve import Evidence, add_articles, prefer_leads, select
 from citebrief.stories.select import choose, for_answer, refusal, stories_note
 
@@ -175,7 +175,14 @@ def build_answer(
 def _found(topic: str, evidence: Evidence, window: Window, *, question: bool) -> Finding:
     """The stories of the window judged on the topic (by the question model when
     ``question``); ThinEvidenceError, with the hint that fits, when the corpus, the window or
-    the topic gives nothing."""
+    the topic gives nothing; UsageError when the topic names nothing to look for ("", "?",
+    "the latest news"): no story could be about it, and the fix is the user's."""
+    if not key_terms(topic, {}, 1):
+        raise UsageError(
+            f"{topic.strip()!r} names nothing to look for"
+            + (": only common words" if topic.strip(" ?!.") else ""),
+            hint="name what it is about: a person, a place, an event or a product",
+        )
     corpus = evidence.corpus
     newest = corpus.latest_day()
     if newest is None:
