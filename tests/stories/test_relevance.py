@@ -87,6 +87,19 @@ def test_derived_forms_need_a_known_ending_and_a_stem_of_three_letters() -> None
     assert found == {"jobs": {"jobless"}, "war": set(), "us": set()}
 
 
+def test_a_noun_and_its_adjective_are_forms_of_one_root() -> None:
+    """AllSides week 23 "Immigration": "Supreme Court rules against immigrants with temporary
+    protected status" holds the topic only as "immigrants" (the stem of "immigration" is
+    "immigr"); "Economic Policy" is written "economy" as often."""
+    economic, immigration, policy = terms(("economic", 1.0), ("immigration", 1.0), ("policy", 1.0))
+    assert has_form(economic, {"economy"})
+    assert has_form(economic, {"economical"})
+    assert has_form(immigration, {"immigrants"})
+    assert not has_form(immigration, {"migrants"})  # another word: the embedding's to judge
+    assert not has_form(policy, {"police"})
+    assert not has_form(economic, {"ecology"})
+
+
 def test_a_derived_form_in_the_window_means_the_term_is_not_missing() -> None:
     # the keyword index folds "jobs" with "job", not with "jobless"; the window check that
     # names missing terms must count what the story signals count

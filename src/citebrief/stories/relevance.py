@@ -267,18 +267,26 @@ def variants_of(
     return out
 
 
-# endings that make a derived form of a word ("Iran" -> "Iranian", "job" -> "jobless")
+# endings that make a derived form of a word ("Iran" -> "Iranian", "job" -> "jobless",
+# "immigration" (stem "immigr") -> "immigrants")
 _DERIVED = ("s", "es", "i", "is", "ian", "ians", "ic", "ics", "ism", "ist", "ists", "ese", "ish",
-            "less", "ness", "al", "er", "ers", "ed", "ing", "ies", "y")  # fmt: skip
+            "less", "ness", "al", "er", "ers", "ed", "ing", "ies", "y", "ant", "ants")  # fmt: skip
+# the endings of a noun and its adjective that share a root: "economy", "economic", "economics",
+# "economical" (the stem of "economic" is "economic": "economy" does not start with it)
+_ROOT_ENDING = re.compile(r"(?:ically|ical|ics|ic|ies|y)$")
+
+
+def _root(word: str) -> str:
+    root = _ROOT_ENDING.sub("", word)
+    return root if len(root) >= 5 else word
 
 
 def _derived(word: str, term: KeyTerm) -> bool:
-    """``word`` is the term with a derivational ending (stems of three letters or more)."""
-    return (
-        len(term.stem) >= 3
-        and word.startswith(term.stem)
-        and word[len(term.stem) :] in _DERIVED
-        and word != term.word
+    """``word`` is the term with a derivational ending (stems of three letters or more), or
+    shares its root ("economy" for "economic")."""
+    return word != term.word and (
+        (len(term.stem) >= 3 and word.startswith(term.stem) and word[len(term.stem) :] in _DERIVED)
+        or (_root(word) == _root(term.word) != term.word and stem(word) != term.stem)
     )
 
 
