@@ -17,6 +17,7 @@ from citebrief.stories.relevance import (
     probability,
     proper_names,
     signals,
+    unwritten_names,
     variants_of,
 )
 from citebrief.text import stem
@@ -85,6 +86,24 @@ def test_derived_forms_need_a_known_ending_and_a_stem_of_three_letters() -> None
     )
     # "warns" and "warsaw" start with "war" but do not end as a form of it
     assert found == {"jobs": {"jobless"}, "war": set(), "us": set()}
+
+
+def test_a_word_of_a_name_counts_only_where_the_name_is_written() -> None:
+    """AllSides week 25 "White House": "Democrat senator refuses to leave all-white private
+    beach club" (Sen. Whitehouse) held "white", and covered half the topic's weight."""
+    white, house = (KeyTerm(w, stem(w), 1.0, named=True) for w in ("white", "house"))
+    club = "Sen. Sheldon Whitehouse refuses to leave an all-white private beach club in the house."
+    assert unwritten_names([white, house], "White House", club) == {stem("white"), stem("house")}
+    said = "The White\nHouse said on Friday that the framework holds."
+    assert unwritten_names([white, house], "White House", said) == set()
+    plain = terms(("white", 1.0), ("house", 1.0))  # words the bodies do not write as a name
+    assert unwritten_names(plain, "white house", club) == set()
+    court = [KeyTerm(w, stem(w), 1.0, named=True) for w in ("supreme", "court")]
+    ruling = [*court, KeyTerm("ruling", stem("ruling"), 1.0)]
+    assert unwritten_names(ruling, "Supreme Court ruling", "A county court ruling.") == {
+        stem("supreme"),
+        stem("court"),
+    }
 
 
 def test_a_noun_and_its_adjective_are_forms_of_one_root() -> None:

@@ -32,7 +32,15 @@ from citebrief.stories.cluster import lead
 from citebrief.stories.relevance import Finding, Scored
 from citebrief.stories.retrieve import Evidence, search
 from citebrief.stories.update import Embed, article_vectors, update_stories
-from citebrief.text import STOPWORDS, abbreviations, content_terms, names, query_parts, words
+from citebrief.text import (
+    STOPWORDS,
+    abbreviations,
+    content_terms,
+    names,
+    query_parts,
+    stem,
+    words,
+)
 
 CANDIDATES = 40  # stories judged: the closest by titles and leads, and those of the best hits
 HIT_CHUNKS = 40  # best hits whose stories are candidates too
@@ -187,8 +195,15 @@ def find_stories(
         stems = set(content_terms(text)) | abbreviations(text)  # "U.S." holds "US"
         written = set(words(text))
         stems |= {t.stem for t in asked_terms if relevance.has_form(t, written)}  # "jobless"
+        hidden = relevance.unwritten_names(terms, asked, text)  # "all-white" is no White House
+        stems -= hidden
         lead_words = {w for a in members for w in _lead_words(a)}
-        title_words = {w for a in members for w in [*words(a.title), *abbreviations(a.title)]}
+        title_words = {
+            w
+            for a in members
+            for w in [*words(a.title), *abbreviations(a.title)]
+            if stem(w) not in hidden
+        }
         found = relevance.signals(
             terms, dense[story_id], stems, lead_words, title_words, variants, closeness[story_id]
         )

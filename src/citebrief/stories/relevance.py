@@ -305,6 +305,27 @@ def _spelled_with(word: str, terms: Sequence[KeyTerm]) -> bool:
     )
 
 
+def unwritten_names(terms: Sequence[KeyTerm], topic: str, text: str) -> set[str]:
+    """The stems of the words of a name of several words (``KeyTerm.named``, in the topic's
+    order) that ``text`` never writes as that name: "all-white private beach club" holds
+    "white", not "White House"; such a word counts for nothing found as written."""
+    named = {t.word: t for t in terms if t.named}
+    names: list[list[KeyTerm]] = [[]]
+    for word in words(topic):
+        if word in named:
+            names[-1].append(named[word])
+        elif names[-1]:
+            names.append([])
+    hidden: set[str] = set()
+    for name in names:
+        if len(name) < 2:
+            continue
+        written = r"\b" + r"\s+".join(re.escape(t.word) for t in name) + r"\b"
+        if not re.search(written, text, re.I):
+            hidden |= {t.stem for t in name}
+    return hidden
+
+
 def signals(
     terms: Sequence[KeyTerm],
     dense: float,
