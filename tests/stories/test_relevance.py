@@ -104,6 +104,16 @@ def test_a_word_of_a_name_counts_only_where_the_name_is_written() -> None:
         stem("supreme"),
         stem("court"),
     }
+    # two names side by side: each is looked for on its own (the offline gate's question)
+    bank, analyst = ("jinhai", "securities"), ("zhang", "ruolan")
+    people = [KeyTerm(w, stem(w), 1.0, named=True) for w in (*bank, *analyst)]
+    asked = "What does Jinhai Securities' Zhang Ruolan estimate?"
+    said = "Zhang Ruolan, an analyst at Jinhai Securities, puts yields at 35 percent."
+    assert unwritten_names(people, asked, said) == set()
+    assert unwritten_names(people, asked, "Zhang Ruolan puts yields at 35 percent.") == {
+        stem("jinhai"),
+        stem("securities"),
+    }
 
 
 def test_a_noun_and_its_adjective_are_forms_of_one_root() -> None:

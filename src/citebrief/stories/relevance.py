@@ -306,24 +306,22 @@ def _spelled_with(word: str, terms: Sequence[KeyTerm]) -> bool:
 
 
 def unwritten_names(terms: Sequence[KeyTerm], topic: str, text: str) -> set[str]:
-    """The stems of the words of a name of several words (``KeyTerm.named``, in the topic's
-    order) that ``text`` never writes as that name: "all-white private beach club" holds
-    "white", not "White House"; such a word counts for nothing found as written."""
+    """The stems of the words of a name of several words (``KeyTerm.named``) that ``text``
+    never writes next to a neighbour of that name: "all-white private beach club" holds
+    "white", not "White House"; such a word counts for nothing found as written. Each pair of
+    named neighbours is looked for on its own ("Jinhai Securities' Zhang Ruolan" writes both
+    "Jinhai Securities" and "Zhang Ruolan", never "Securities Zhang")."""
     named = {t.word: t for t in terms if t.named}
-    names: list[list[KeyTerm]] = [[]]
-    for word in words(topic):
-        if word in named:
-            names[-1].append(named[word])
-        elif names[-1]:
-            names.append([])
-    hidden: set[str] = set()
-    for name in names:
-        if len(name) < 2:
-            continue
-        written = r"\b" + r"\s+".join(re.escape(t.word) for t in name) + r"\b"
-        if not re.search(written, text, re.I):
-            hidden |= {t.stem for t in name}
-    return hidden
+    written: set[str] = set()
+    pairs = [
+        (first, second)
+        for first, second in itertools.pairwise(words(topic))
+        if first in named and second in named
+    ]
+    for first, second in pairs:
+        if re.search(rf"\b{re.escape(first)}\s+{re.escape(second)}\b", text, re.I):
+            written |= {first, second}
+    return {named[w].stem for pair in pairs for w in pair if w not in written}
 
 
 def signals(
