@@ -240,8 +240,8 @@ _TRUNCATED = re.compile(r"(\.\.\.|…)\s*[\"”’)]*\s*$")
 _DEFINITE = re.compile(
     r"^the\s+(?:(?:(?:two|three|four|new|latest|same|other|former|party)\s+){0,2}"
     r"(?:decision|move|order|measure|bill|law|deal|agreement|proposal|plan|report|statement"
-    r"|announcement|ruling|vote|step|effort|change|changes|policy|rule|senators|lawmakers"
-    r"|leaders|officials|company|firm|group|case|incident|attack|attacks|findings|study|survey"
+    r"|announcement|ruling|vote|step|effort|change|changes|policy|rule"
+    r"|company|firm|group|case|incident|attack|attacks|findings|study|survey"
     r"|letter|document|program|programme|legislation|package|request|lawsuit|suit|offer|talks"
     r"|negotiations|framework|compromise|investigation|probe|hearing|meeting|speech|remarks"
     r"|comments|verdict|court|judge)"

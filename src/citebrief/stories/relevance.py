@@ -150,6 +150,11 @@ def person_names(topic: str, texts: Iterable[str]) -> set[str]:
     }
 
 
+def _written_together(first: str, second: str) -> str:
+    """A pattern for two words written next to each other ("White House", "White\\nHouse")."""
+    return rf"\b{re.escape(first)}\s+{re.escape(second)}\b"
+
+
 def proper_names(topic: str, texts: Iterable[str]) -> set[str]:
     """The words of a topic that belong to a name of several words ("White House", "Middle
     East", "Supreme Court"): two of its key words, next to each other, that ``texts`` (article
@@ -161,9 +166,8 @@ def proper_names(topic: str, texts: Iterable[str]) -> set[str]:
     for first, second in itertools.pairwise(tokens):
         if not (_key_word(first) and _key_word(second)):
             continue
-        pair = rf"\b{re.escape(first)}\s+{re.escape(second)}\b"
-        written = len(re.findall(pair, body, re.I))
-        capital = rf"\b{re.escape(first.capitalize())}\s+{re.escape(second.capitalize())}\b"
+        written = len(re.findall(_written_together(first, second), body, re.I))
+        capital = _written_together(first.capitalize(), second.capitalize())
         capitalised = len(re.findall(capital, body))
         if capitalised >= 2 and 2 * capitalised > written:
             found |= {first, second}
@@ -286,7 +290,7 @@ def _derived(word: str, term: KeyTerm) -> bool:
     shares its root ("economy" for "economic")."""
     return word != term.word and (
         (len(term.stem) >= 3 and word.startswith(term.stem) and word[len(term.stem) :] in _DERIVED)
-        or (_root(word) == _root(term.word) != term.word and stem(word) != term.stem)
+        or _root(word) == _root(term.word) != term.word
     )
 
 
@@ -319,7 +323,7 @@ def unwritten_names(terms: Sequence[KeyTerm], topic: str, text: str) -> set[str]
         if first in named and second in named
     ]
     for first, second in pairs:
-        if re.search(rf"\b{re.escape(first)}\s+{re.escape(second)}\b", text, re.I):
+        if re.search(_written_together(first, second), text, re.I):
             written |= {first, second}
     return {named[w].stem for pair in pairs for w in pair if w not in written}
 
