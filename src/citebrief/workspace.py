@@ -95,7 +95,7 @@ class Workspace:
         return make_verifier(self.verifier_name, self.settings, self.embeddings)
 
     def writer(self, name: str | None = None) -> Writer:
-        return make_writer(name, self.settings)
+        return make_writer(name, self.settings, self.embeddings.embed_documents)
 
     def close(self) -> None:
         self.corpus.close()

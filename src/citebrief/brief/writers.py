@@ -7,8 +7,10 @@ exactly, each cited to its passage: the lead fact that most of the story's outle
 a key detail (who, numbers, dates), and, when the story has several outlets, what another one
 adds, attributed ("Fox News reports: “...”"). An opinion piece is always attributed as one
 ("An op-ed by Jane Doe in X argues: “...”", or "An op-ed from X" without a clean byline).
-Only sentences that stand alone are used (``style.problems``). The headline is the cleaned
-title of a cited article, the most representative one, never repeated.
+Only sentences that stand alone are used (``style.problems``), and none that says again what
+the takeaway already said: in most of its words, or, given sentence embeddings, in other words
+(another outlet's lead of the same event). The headline is the cleaned title of a cited article,
+the most representative one, never repeated.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from citebrief.brief import style
 from citebrief.errors import UsageError
@@ -94,6 +99,14 @@ _DATE = re.compile(
 )
 LEAD_CHARS = 700
 # a sentence starting this early in its article belongs to its lead
+# Two sentences say the same thing when the embeddings of their words are this close: "The
+# Senate passed sweeping legislation Tuesday designed to counter ... China" after "The Senate
+# overwhelmingly passed legislation on Tuesday that would pour nearly a quarter-trillion
+# dollars ..." (0.851). Chosen by hand on the 66 closest pairs of sentences of one takeaway in
+# the AllSides dev weeks' briefings (benchmarks/RESULTS.md, thirteenth session): from 0.72 up
+# 36 of 42 pairs say the same fact again, below it about half do.
+SAYS_AGAIN = 0.72
+Embed = Callable[[list[str]], list[list[float]]]
 
 
 @dataclass(slots=True)
@@ -157,6 +170,31 @@ def _overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(min(len(a), len(b)), 1)
 
 
+class _Sameness:
+    """Whether a sentence says again what another one says: it shares most of its words
+    (more than ``overlap`` of the shorter one's), or, with an embedding model, its meaning
+    (``SAYS_AGAIN``): two outlets' leads of one event rarely share their words."""
+
+    def __init__(self, embed: Embed | None) -> None:
+        self.embed = embed
+        self.vectors: dict[str, Any] = {}
+
+    def know(self, candidates: Sequence[_Candidate]) -> None:
+        """Embed the sentences not seen yet, in one call."""
+        missing = list(dict.fromkeys(c.text for c in candidates if c.text not in self.vectors))
+        if self.embed is None or not missing:
+            return
+        for text, vector in zip(missing, self.embed(missing), strict=True):
+            array = np.asarray(vector, dtype=np.float32)
+            self.vectors[text] = array / (float(np.linalg.norm(array)) or 1.0)
+
+    def same(self, a: _Candidate, b: _Candidate, overlap: float) -> bool:
+        if _overlap(a.words, b.words) > overlap:
+            return True
+        va, vb = self.vectors.get(a.text), self.vectors.get(b.text)
+        return va is not None and vb is not None and float(np.dot(va, vb)) >= SAYS_AGAIN
+
+
 class _Scorer:
     """What a candidate is worth in a takeaway: how much of the topic it holds, how far the
     story's other articles corroborate it, whether it is the lead, whether it has details."""
@@ -207,8 +245,10 @@ class ExtractiveWriter:
 
     name = "extractive"
 
-    def __init__(self, sentences_per_takeaway: int = 3) -> None:
+    def __init__(self, sentences_per_takeaway: int = 3, embed: Embed | None = None) -> None:
         self.per_takeaway = sentences_per_takeaway
+        self.embed = embed  # sentence embeddings, to tell a sentence that says again what
+        # another one says in other words (without: by their words only)
 
     def write_briefing(self, request: BriefingRequest) -> Draft:
         takeaways = []
@@ -258,6 +298,8 @@ class ExtractiveWriter:
         def source(c: _Candidate) -> str:
             return request.story_of.get(c.passage.article_id, c.passage.article_id)
 
+        # two sources giving one answer in their own words is no repetition: the number
+        # twice says the sources agree (only sentences that share most words are left out)
         chosen: list[_Candidate] = []
         while len(chosen) < self.per_takeaway:
             quoted = {source(c) for c in chosen}
@@ -290,9 +332,11 @@ class ExtractiveWriter:
             ),
         )
         chosen = [lead]
+        sameness = _Sameness(self.embed)
+        sameness.know(candidates)
 
         def fresh(c: _Candidate) -> bool:
-            return c.text != lead.text and all(_overlap(c.words, o.words) <= 0.5 for o in chosen)
+            return c.text != lead.text and not any(sameness.same(c, o, 0.5) for o in chosen)
 
         outlets = {c.outlet for c in candidates}
         if len(outlets) > 1 and self.per_takeaway >= 2:
@@ -394,18 +438,21 @@ def _headline(chosen: list[_Candidate], passages: Sequence[Passage], taken: set[
 
 
 # --- the registry -------------------------------------------------------------------------------
-def _extractive(settings: Settings) -> Writer:
-    return ExtractiveWriter()
+def _extractive(settings: Settings, embed: Embed | None = None) -> Writer:
+    return ExtractiveWriter(embed=embed)
 
 
-def _openai(settings: Settings) -> Writer:
+def _openai(settings: Settings, embed: Embed | None = None) -> Writer:
     from citebrief.brief.llm_writer import OpenAIWriter
 
     return OpenAIWriter(settings.llm)
 
 
-# name -> factory(settings)
-WRITERS: dict[str, Callable[[Settings], Writer]] = {"extractive": _extractive, "openai": _openai}
+# name -> factory(settings, embed)
+WRITERS: dict[str, Callable[[Settings, Embed | None], Writer]] = {
+    "extractive": _extractive,
+    "openai": _openai,
+}
 
 
 def default_writer(settings: Settings) -> str:
@@ -413,11 +460,12 @@ def default_writer(settings: Settings) -> str:
     return "openai" if settings.llm.configured else "extractive"
 
 
-def make_writer(name: str | None, settings: Settings) -> Writer:
-    """The writer registered under ``name`` (by default: ``default_writer``)."""
+def make_writer(name: str | None, settings: Settings, embed: Embed | None = None) -> Writer:
+    """The writer registered under ``name`` (by default: ``default_writer``); ``embed``: the
+    sentence embeddings a writer may use (the extractive one, to avoid saying a thing twice)."""
     name = name or default_writer(settings)
     if name not in WRITERS:
         raise UsageError(
             f"unknown writer {name!r}", hint="use --writer openai or --writer extractive"
         )
-    return WRITERS[name](settings)
+    return WRITERS[name](settings, embed)
