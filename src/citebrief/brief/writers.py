@@ -35,6 +35,7 @@ from citebrief.models import (
     Writer,
 )
 from citebrief.settings import Settings
+from citebrief.stories.cluster import Embed, unit
 from citebrief.stories.relevance import QUESTION_WORDS
 from citebrief.text import content_words, names, query_parts, sentence_spans
 
@@ -106,7 +107,6 @@ LEAD_CHARS = 700
 # the AllSides dev weeks' briefings (benchmarks/RESULTS.md, thirteenth session): from 0.72 up
 # 36 of 42 pairs say the same fact again, below it about half do.
 SAYS_AGAIN = 0.72
-Embed = Callable[[list[str]], list[list[float]]]
 
 
 @dataclass(slots=True)
@@ -185,8 +185,7 @@ class _Sameness:
         if self.embed is None or not missing:
             return
         for text, vector in zip(missing, self.embed(missing), strict=True):
-            array = np.asarray(vector, dtype=np.float32)
-            self.vectors[text] = array / (float(np.linalg.norm(array)) or 1.0)
+            self.vectors[text] = unit(vector)
 
     def same(self, a: _Candidate, b: _Candidate, overlap: float) -> bool:
         if _overlap(a.words, b.words) > overlap:

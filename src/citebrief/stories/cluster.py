@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,14 @@ import numpy as np
 from citebrief.text import names, numbers
 
 LEAD_CHARS = 600  # the lead: title and this much of the text
+Embed = Callable[[list[str]], list[Any]]  # texts -> vectors (an embedding model's documents)
 LINKAGES = ("complete", "average")  # how far apart two groups are: their farthest pair, or mean
+
+
+def unit(vector: Any) -> Any:
+    """``vector`` as a float32 array of length 1 (a zero vector stays zero)."""
+    array = np.asarray(vector, dtype=np.float32)
+    return array / (float(np.linalg.norm(array)) or 1.0)
 
 
 def lead(title: str, text: str) -> str:

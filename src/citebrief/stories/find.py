@@ -28,10 +28,10 @@ from citebrief.corpus.store import Corpus, StoryArticle
 from citebrief.ingest.urls import host_of
 from citebrief.models import Story, Window
 from citebrief.stories import relevance
-from citebrief.stories.cluster import lead
+from citebrief.stories.cluster import Embed, lead, unit
 from citebrief.stories.relevance import Finding, Scored
 from citebrief.stories.retrieve import Evidence, search
-from citebrief.stories.update import Embed, article_vectors, update_stories
+from citebrief.stories.update import article_vectors, update_stories
 from citebrief.text import (
     STOPWORDS,
     abbreviations,
@@ -46,17 +46,12 @@ CANDIDATES = 40  # stories judged: the closest by titles and leads, and those of
 HIT_CHUNKS = 40  # best hits whose stories are candidates too
 
 
-def _unit(vector: Any) -> Any:
-    array = np.asarray(vector, dtype=np.float32)
-    return array / (float(np.linalg.norm(array)) or 1.0)
-
-
 def word_vectors(corpus: Corpus, vocabulary: set[str], embed: Embed, model: str) -> dict[str, Any]:
     """Unit vectors of single words: cached in the corpus, the rest embedded now."""
     found = corpus.word_vectors(sorted(vocabulary), model)
     missing = sorted(vocabulary - set(found))
     if missing:
-        fresh = {w: _unit(v) for w, v in zip(missing, embed(missing), strict=True)}
+        fresh = {w: unit(v) for w, v in zip(missing, embed(missing), strict=True)}
         corpus.save_word_vectors(fresh, model)
         found.update(fresh)
     return found
@@ -130,7 +125,7 @@ def find_stories(
     parts = query_parts(topic)
     asked = parts.asked if parts.circumstance else topic  # stories: what it asks about
     vector = hits.query_vector if asked == topic else index.embeddings.embed_query(asked)
-    topic_vector = _unit(vector)
+    topic_vector = unit(vector)
     vectors = article_vectors(corpus, articles, embed, index.model)
     by_story: dict[str, list[StoryArticle]] = {}
     for article in articles:
@@ -141,7 +136,7 @@ def find_stories(
     }
     closeness = dense  # the whole question's closeness: the same unless it has a circumstance
     if asked != topic:
-        whole = _unit(hits.query_vector)
+        whole = unit(hits.query_vector)
         closeness = {
             story: max(float(np.dot(vectors[a.id], whole)) for a in members)
             for story, members in by_story.items()

@@ -10,18 +10,14 @@ groups.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-import numpy as np
-
 from citebrief.corpus.store import Corpus, StoryArticle
 from citebrief.models import NoProgress, Progress
-from citebrief.stories.cluster import GroupingParams, Item, group, lead
+from citebrief.stories.cluster import Embed, GroupingParams, Item, group, lead, unit
 
 CONTEXT_DAYS = 7
-Embed = Callable[[list[str]], list[Any]]  # texts -> vectors
 
 
 def article_vectors(
@@ -36,18 +32,12 @@ def article_vectors(
     missing = [a for a in articles if a.id not in vectors]
     if missing:
         fresh = {
-            a.id: _unit(v)
+            a.id: unit(v)
             for a, v in zip(missing, embed([lead(a.title, a.text) for a in missing]), strict=True)
         }
         corpus.save_article_vectors(fresh, model)
         vectors.update(fresh)
     return vectors
-
-
-def _unit(vector: Any) -> Any:
-    array = np.asarray(vector, dtype=np.float32)
-    norm = float(np.linalg.norm(array)) or 1.0
-    return array / norm
 
 
 def update_stories(
