@@ -29,6 +29,9 @@ Reported, for each system:
   roundups of that week's stories of the topic, next to a length-matched lead baseline (first
   sentences of those stories' articles, in turn, cut to the briefing's length in words);
 - refusals: share of present-topic weeks refused, share of absent-topic weeks refused;
+- speakers by surname: sentences whose speaker is a person named by surname alone ("...,
+  Zhang said.", the article having named "Zhang Ruolan" before), and the share of them whose
+  takeaway names that person before (in its headline or an earlier sentence);
 - opinion labels: cited articles AllSides tags as opinion (their pages declare the section
   "Opinion") whose source is labelled opinion, and cited news reports labelled opinion.
 """
@@ -39,6 +42,7 @@ import argparse
 import itertools
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -184,7 +188,7 @@ def score(
 ) -> dict[str, float]:
     from rouge_score import rouge_scorer
 
-    from citebrief.brief.style import headline, problems, unframe
+    from citebrief.brief.style import bare_speaker, headline, introduced, problems, unframe
 
     rouge = rouge_scorer.RougeScorer(["rouge2"], use_stemmer=True)
     by_file = {p.file: p for p in pages}
@@ -210,6 +214,7 @@ def score(
     own: list[float] = []
     own_lead: list[float] = []
     alone, supported, resolved = [], [], []
+    named: list[float] = []
     uncited_titles, repeated = [], []
     opinion_labelled: list[float] = []
     news_labelled: list[float] = []
@@ -236,8 +241,23 @@ def score(
                 labels = opinion_labelled if page.section else news_labelled
                 labels.append(float(bool(source.get("opinion"))))
         for takeaway in briefing["takeaways"]:
+            said = takeaway["headline"]
             for sentence in takeaway["sentences"]:
-                alone.append(float(not problems(unframe(sentence["text"])[1])))
+                quote = unframe(sentence["text"])[1]
+                alone.append(float(not problems(quote)))
+                # "..., Zhang said.": a person's surname alone, named before in the takeaway?
+                surname = bare_speaker(quote)
+                cited = [sources[n] for n in sentence["citations"] if n in sources]
+                page = page_of.get(cited[0]["article_id"]) if cited else None
+                if surname and page is not None:
+                    text = " ".join(page.paragraphs)
+                    at = text.find(quote[:60])
+                    end = at + len(quote) if at >= 0 else len(text)
+                    if introduced(surname, text[:end]) and not introduced(
+                        surname, quote, titled=False
+                    ):
+                        named.append(float(bool(re.search(rf"\b{surname}\b", said))))
+                said += f" {sentence['text']}"
                 supported.append(float(sentence["verdict"] == "supported"))
                 resolved += [float(n in sources) for n in sentence["citations"]]
             cited_here = {
@@ -307,6 +327,8 @@ def score(
     out["present-topic weeks refused"] = refused_present / present if present else 0.0
     out["absent-topic weeks refused"] = refused_absent / absent if absent else 0.0
     out["sentences that stand alone"] = statistics.mean(alone) if alone else 0.0
+    out["speakers by surname named before"] = statistics.mean(named) if named else 1.0
+    out["speakers by surname"] = len(named)
     out["headlines of an uncited article"] = (
         statistics.mean(uncited_titles) if uncited_titles else 0.0
     )

@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 
 from citebrief.brief.style import (
+    bare_speaker,
     byline,
     frame,
     headline,
     inside_quotation,
+    introduced,
     opinion_kind,
     own_voice,
     problems,
@@ -573,3 +575,51 @@ def test_own_voice_outside_quotes_is_the_writers(sentence: str, expected: bool) 
 )
 def test_inside_quotation(before: str, inside: bool) -> None:
     assert inside_quotation(before) is inside
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surname"),
+    [
+        ('"The 30 percent figures are based on 2025 data," Zhang said.', "Zhang"),
+        ("Several militia groups used these storage facilities, Kirby said.", "Kirby"),
+        ("“Jan. 6 was a day of darkness for our country,” Ms. Pelosi told reporters.", "Pelosi"),
+        ('"We are paid to be nosy," said Dempsey.', "Dempsey"),
+        ("During a news conference at the end of her trip, Harris said the girls were alone.",
+         "Harris"),
+        ("Li explained that plague cases need to be carefully investigated and verified.", "Li"),
+        # named in full, or described, or not a surname at all
+        ('"We are paid to be nosy," said Dempsey, a doctor at the Royal Infirmary.', ""),
+        ("Nancy Pelosi said the committee would establish the truth of that day.", ""),
+        ("Democratic Sen. Joe Manchin on Sunday said he would oppose the voting rights bill.", ""),
+        ("Jobless claims fell to 385,000 last week, the Department of Labor said Thursday.", ""),
+        ("The military struck three targets that the Pentagon said were used by militias.", ""),
+        ("Senate Republicans blocked a bill that Democrats said is crucial to voting rights.", ""),
+        ("We've said this before, many times: no special hardware is required.", ""),
+    ],
+)  # fmt: skip
+def test_bare_speaker(sentence: str, surname: str) -> None:
+    assert bare_speaker(sentence) == surname
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "person"),
+    [
+        ("Zhang", "According to Zhang Ruolan, chief semiconductor analyst at Jinhai, ...", True),
+        ("Dempsey", "The case was reported by Peter J. Dempsey of the Royal Infirmary.", True),
+        ("Dempsey", "Patients were referred to Dr. Dempsey in March.", True),
+        ("Abbott", "Texas Gov. Greg Abbott announced the wall on Wednesday.", True),
+        ("Kirby", "Pentagon Press Secretary John Kirby gave the details.", True),
+        # a company, an institution, a sentence's first word
+        ("Apple", "The MacBook is new. Whatever Apple did for its keyboard, it worked.", False),
+        ("Democrats", "The bill was a priority for Senate Democrats this year.", False),
+        ("Pentagon", "The Pentagon announced the strikes on Sunday.", False),
+        ("Toyota", "The RAV4 is sold by Toyota in most markets.", False),
+    ],
+)
+def test_introduced(name: str, text: str, person: bool) -> None:
+    assert introduced(name, text) is person
+
+
+def test_a_title_makes_a_surname_a_persons_but_does_not_name_them_in_full() -> None:
+    assert introduced("Paul", "“Admit it,” Mr. Paul said.")
+    assert not introduced("Paul", "“Admit it,” Mr. Paul said.", titled=False)

@@ -469,3 +469,55 @@ def test_the_local_model_tells_the_lead_said_again_from_a_detail() -> None:
     sentences = quoted(ExtractiveWriter(embed=LocalEmbeddings().embed_documents))
     assert not any(BRIDGE_AGAIN in s for s in sentences)
     assert any(BRIDGE_DETAIL in s for s in sentences)
+
+
+ZHANG = (
+    "SMIC has told customers that its advanced capacity is fully booked through the first half "
+    "of 2027, as Chinese AI chip designers rush to secure wafers. "
+    "The company raised its 2026 capital spending plan to $7.5 billion on Thursday. "
+    "According to Zhang Ruolan, chief semiconductor analyst at Jinhai Securities, SMIC's "
+    "advanced capacity will reach about 45,000 wafers a month by the end of this year. "
+    '"The 30 percent yield figures circulating overseas for SMIC wafers are based on 2025 '
+    'data," Zhang said.'
+)
+# she is introduced in a sentence that cannot be quoted on its own (its "It")
+UNQUOTABLE_INTRODUCTION = ZHANG.replace(
+    "According to Zhang Ruolan, chief semiconductor analyst at Jinhai Securities, SMIC's "
+    "advanced capacity will reach",
+    "It was Zhang Ruolan, chief semiconductor analyst at Jinhai Securities, who put SMIC's "
+    "advanced capacity at",
+)
+
+
+def test_a_speaker_named_by_surname_alone_is_quoted_only_after_the_full_name() -> None:
+    """Shenzhen Tech Observer (sample corpus): "..., Zhang said." reads only after "According
+    to Zhang Ruolan, chief semiconductor analyst ..." in the same takeaway."""
+    title, site = "SMIC capacity fully booked", "Shenzhen Tech Observer"
+    without = UNQUOTABLE_INTRODUCTION
+    assert without != ZHANG
+    quoted = [s.text for s in takeaway_of("SMIC wafers capacity", without, title, site).sentences]
+    assert not any("Zhang said" in s for s in quoted)
+    writer = ExtractiveWriter(sentences_per_takeaway=4)
+    found = [
+        Passage("S1", "c1", "a1", 0, len(ZHANG), ZHANG, 0.1, 0.5, title, site, "2026-11-22",
+                "https://e.example/article")
+    ]  # fmt: skip
+    request = BriefingRequest("SMIC wafers capacity", WINDOW, [story("one", found)])
+    (takeaway,) = writer.write_briefing(request).takeaways
+    texts = [s.text for s in takeaway.sentences]
+    assert texts.index(next(t for t in texts if "Zhang said" in t)) > texts.index(
+        next(t for t in texts if "Zhang Ruolan" in t)
+    )
+
+
+def test_an_answer_names_a_speaker_before_quoting_them_by_surname() -> None:
+    """In an answer too, "..., Zhang said." is quoted only after a sentence that names her."""
+    without = UNQUOTABLE_INTRODUCTION
+    found = [
+        Passage("S1", "c1", "a1", 0, len(without), without, 0.1, 0.5, "SMIC", "Observer",
+                "2026-11-22", "https://e.example/article")
+    ]  # fmt: skip
+    request = AnswerRequest("Are SMIC's 30 percent yield figures right?", WINDOW, found)
+    draft = ExtractiveWriter().write_answer(request)
+    assert draft.takeaways
+    assert not any("Zhang said" in s.text for s in draft.takeaways[0].sentences)

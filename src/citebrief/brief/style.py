@@ -406,6 +406,87 @@ def problems(sentence: str, *, follows_previous: bool = False) -> list[str]:
     return found
 
 
+# --- a speaker named by surname alone -----------------------------------------------------------
+# "“The 30 percent figures ... are based on 2025 data,” Zhang said." reads only after the
+# article's "According to Zhang Ruolan, chief semiconductor analyst at Jinhai Securities, ...":
+# a bare surname is a reference back, like "he", whose referent the takeaway must hold.
+_TITLE = r"(?:(?:Mr|Ms|Mrs|Dr|Prof|Gen|Sen|Rep|Gov)\.?\s+)"
+_SPEECH = (
+    r"said|says|added|adds|told|tells|wrote|writes|noted|notes|argued|argues|explained|warned"
+    r"|continued|insisted|stressed|recalled|acknowledged|admitted|cautioned|predicted"
+)
+_SURNAME = r"[A-Z][a-z]+(?:[-’'][A-Z][a-z]+)?(?![’'\w])"
+_SPEAKER_FIRST = re.compile(
+    rf"(?:^|[,:;]\s+|[,.!?]?[”\"’]\s*)(?P<title>{_TITLE})?(?P<name>{_SURNAME})\s+(?:{_SPEECH})\b"
+)
+_SPEAKER_AFTER = re.compile(
+    rf"\b(?:said|says|added|adds|wrote|writes|noted|notes)\s+(?P<title>{_TITLE})?"
+    rf"(?P<name>{_SURNAME})\s*(?:[.!]\s*$|,\s+(?!(?:a|an|the|who|whose)\b))"
+)
+# capitalised words before a surname that are not given names ("Senate Democrats", "the White
+# House"): with them, the surname is an institution's, and "Democrats said" stands alone
+_NOT_GIVEN = frozenset(
+    """the a an this that and or but of in on at for to from by with as house senate white
+    supreme federal state states united national democratic republican democrats republicans
+    department justice defense press secretary minister ministry president vice chief
+    general attorney north south east west new los san las saint st monday tuesday wednesday
+    thursday friday saturday sunday january february march april may june july august september
+    october november december""".split()
+)
+_GIVEN = re.compile(r"(?<![\w.])([A-Z][a-z]+|[A-Z]\.)\s+(?:[A-Z]\.\s+)?$")
+_SENTENCE_END = re.compile(r"(?:^|(?P<word>\S*)[.!?][\"”’)]*)\s*$")
+
+
+def _starts_sentence(before: str) -> bool:
+    """Whether a word after ``before`` opens a sentence ("Whatever Apple did"); not after a
+    title's or an initial's period ("Gov. Greg Abbott", "John W. Warner")."""
+    end = _SENTENCE_END.search(before)
+    if end is None:
+        return False
+    word = end.group("word") or ""
+    return not re.fullmatch(r"[A-Z][a-z]{0,3}|U\.S", word)
+
+
+def bare_speaker(sentence: str) -> str:
+    """The surname that alone names this sentence's speaker ("Zhang" in "..., Zhang said.",
+    "Mr. Wray" counts as one), or "" when the speaker is named in full or is no one's surname.
+    Whether it is a person's is for ``introduced`` to say."""
+    outside = _QUOTED.sub(" “” ", sentence)
+    for pattern in (_SPEAKER_FIRST, _SPEAKER_AFTER):
+        match = pattern.search(outside)
+        if match is None:
+            continue
+        name = match.group("name")
+        if match.group("title"):  # "Ms. Pelosi said"
+            return name
+        # "Nancy Pelosi said" names her in full; "Thursday", "Democrats" are no surnames
+        if name.lower() not in _NOT_GIVEN and not _GIVEN.search(outside[: match.start("name")]):
+            return name
+    return ""
+
+
+def introduced(name: str, text: str, *, titled: bool = True) -> bool:
+    """Whether ``text`` gives ``name`` as a person's surname: after a given name ("Ruolan
+    Zhang", "Peter J. Dempsey") or (``titled``) a title ("Dr. Dempsey"), or before a given
+    name and a comma ("Zhang Ruolan, chief analyst ..."). With ``titled=False``: whether it
+    names the person in full."""
+    word = re.escape(name)
+    for match in re.finditer(rf"\b{word}\b", text):
+        before, after = text[: match.start()], text[match.end() :]
+        given = _GIVEN.search(before)
+        if (
+            given
+            and given.group(1).lower().rstrip(".") not in _NOT_GIVEN
+            and not _starts_sentence(before[: given.start()])  # "Whatever Apple did"
+        ):
+            return True
+        if titled and re.search(rf"{_TITLE}$", before):
+            return True
+        if re.match(r"\s+[A-Z][a-z]+,", after):
+            return True
+    return False
+
+
 # the writer speaking outside any quotation: "We're not certain when Apple last ...", "I am
 # totally that person for my family ..."; "US" and "U.S." are a country, not "us"; or
 # addressing the reader: "Thanks to new GaN charging bricks, you can find ..." (114 of the

@@ -116,6 +116,8 @@ class _Candidate:
     start: int  # in the article
     words: set[str]
     opinion: str  # "an op-ed", ... or ""
+    speaker: str = ""  # a surname that alone names the speaker, which an earlier sentence
+    # of the takeaway must name ("..., Zhang said." after "According to Zhang Ruolan, ...")
 
     @property
     def outlet(self) -> str:
@@ -126,10 +128,17 @@ def _candidates(passages: Sequence[Passage], used: set[str]) -> list[_Candidate]
     """Every sentence of the passages that could be quoted on its own, and every quotation
     whose speaker is the sentence before it, quoted with that sentence ("..., the Swedish
     Prosecution Authority said. “The reason for this decision is ...,” it added.")."""
-    return [c for passage in passages for c in _passage_candidates(passage, used)]
+    earlier: dict[str, str] = {}  # article id -> the text of its passages so far
+    out = []
+    for passage in sorted(passages, key=lambda p: (p.article_id, p.start)):
+        out += _passage_candidates(passage, used, earlier.get(passage.article_id, ""))
+        earlier[passage.article_id] = earlier.get(passage.article_id, "") + " " + passage.text
+    order = {id(p): i for i, p in enumerate(passages)}
+    return sorted(out, key=lambda c: order[id(c.passage)])  # the passages' own order
 
 
-def _passage_candidates(passage: Passage, used: set[str]) -> list[_Candidate]:
+def _passage_candidates(passage: Passage, used: set[str], before: str) -> list[_Candidate]:
+    """``before``: the text of the passages of the same article that come before this one."""
     text = passage.text
     opinion = style.opinion_kind(passage.title, passage.url, passage.section)
     title = content_words(passage.title)
@@ -162,8 +171,20 @@ def _passage_candidates(passage: Passage, used: set[str]) -> list[_Candidate]:
             words = content_words(text[span[0] : span[1]])
             if words and not words <= title:  # the title again, in the body: the headline's job
                 quoted = text[span[0] : span[1]]
-                out.append(_Candidate(passage, quoted, passage.start + span[0], words, opinion))
+                speaker = style.bare_speaker(quoted)
+                if speaker and not style.introduced(speaker, f"{before} {text[: span[1]]}"):
+                    speaker = ""  # no one's surname, as far as the passages show ("Apple says")
+                start = passage.start + span[0]
+                out.append(_Candidate(passage, quoted, start, words, opinion, speaker))
     return out
+
+
+def _named(c: _Candidate, earlier: Sequence[_Candidate], headline: str = "") -> bool:
+    """Whether the person ``c`` names by surname alone is named before it (or it names none)."""
+    if not c.speaker or style.introduced(c.speaker, c.text, titled=False):
+        return True  # none, or named in full in the sentence itself
+    said = re.compile(rf"\b{re.escape(c.speaker)}\b")
+    return bool(said.search(headline)) or any(said.search(o.text) for o in earlier)
 
 
 def _overlap(a: set[str], b: set[str]) -> float:
@@ -260,6 +281,8 @@ class ExtractiveWriter:
             title = _headline(chosen, group.passages, headlines)  # the lead still first
             headlines.add(title.lower())
             chosen = _reading_order(chosen)
+            # a surname named in a sentence that reads after it is no referent
+            chosen = [c for i, c in enumerate(chosen) if _named(c, chosen[:i], title)]
             used.update(c.text for c in chosen)
             lead = chosen[0].outlet
             sentences, framed = [], set()
@@ -305,7 +328,9 @@ class ExtractiveWriter:
             fresh = [
                 c
                 for c in ranked
-                if c not in chosen and all(_overlap(c.words, o.words) <= 0.6 for o in chosen)
+                if c not in chosen
+                and all(_overlap(c.words, o.words) <= 0.6 for o in chosen)
+                and _named(c, chosen)
             ]
             if not fresh:
                 break
@@ -320,6 +345,9 @@ class ExtractiveWriter:
             return []
         score = _Scorer(topic, passages)
         news = [c for c in candidates if not c.opinion] or candidates
+        news = [c for c in news if not c.speaker]  # nothing comes before the lead
+        if not news:
+            return []
         lead = max(
             news,
             key=lambda c: (
@@ -335,7 +363,11 @@ class ExtractiveWriter:
         sameness.know(candidates)
 
         def fresh(c: _Candidate) -> bool:
-            return c.text != lead.text and not any(sameness.same(c, o, 0.5) for o in chosen)
+            return (
+                c.text != lead.text
+                and not any(sameness.same(c, o, 0.5) for o in chosen)
+                and _named(c, chosen)
+            )
 
         outlets = {c.outlet for c in candidates}
         if len(outlets) > 1 and self.per_takeaway >= 2:
