@@ -15,7 +15,9 @@ attribution frame around a quoted sentence.
   quotation whose speaker is only "he" or "she" (or nobody), a forward reference ("the
   following"), a newsletter kicker ("Why it matters:"), a question, page furniture, a byline or
   a caption, or no news ("declined to comment"); ``inside_quotation`` says a sentence
-  continues a quotation opened before it, whose speaker it does not name.
+  continues a quotation opened before it, whose speaker it does not name; ``bare_speaker`` and
+  ``introduced`` find a speaker named by surname alone ("..., Zhang said.") whom the article
+  introduced in full before, a reference back that the takeaway must resolve.
 - ``frame`` puts a short attribution before an exact quotation ("An op-ed by Jane Doe in The
   Trade Desk Review argues: “...”", or "An op-ed from The Trade Desk Review" when the byline is
   not clearly a name); ``unframe`` takes it off again for verification.
