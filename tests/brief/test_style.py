@@ -242,6 +242,15 @@ def test_opinion_kind_reads_the_declared_section(section: str, expected: str) ->
             ["dangling reference"],
         ),
         ("That's roughly an 80% drop since January, CNN reported.", ["dangling reference"]),
+        (  # the sample's Shenzhen Tech Observer: which gap?
+            'Asked about the gap, Zhang Ruolan said neither figure could be verified "because '
+            'SMIC does not publish yields."',
+            ["dangling reference"],
+        ),
+        (  # a shared news page (NASA): which experiment, and who is "he"?
+            "Asked later for an example of such an experiment, he brought up the HLS program.",
+            ["dangling reference"],
+        ),
         (
             "The decision means adolescents could qualify for shots as soon as Thursday.",
             ["dangling reference"],
