@@ -15,6 +15,10 @@ from dataclasses import dataclass
 WORD = re.compile(r"\w+", re.UNICODE)
 NUMBER = re.compile(r"\d[\d,.]*")
 
+# titles of courtesy and office that put a person's surname after them ("Mr. Biden", "Sen.
+# Paul", "Dr. Dempsey"): they say a person is meant, not who
+COURTESY_TITLES = r"Mr|Mrs|Ms|Dr|Sen|Rep|Gov"
+
 STOPWORDS = frozenset(
     """a an the and or but if then of to in on at by for with from as is are was were be been
     being this that these those it its it's he she they them his her their we our you your i

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from citebrief.ingest.furniture import is_furniture
-from citebrief.text import sentence_spans
+from citebrief.text import COURTESY_TITLES, sentence_spans
 
 # --- headlines --------------------------------------------------------------------------------
 _KICKER = re.compile(
@@ -321,7 +321,7 @@ _BACKWARD_OPENING = re.compile(
     r"|(?:\w+\s+){0,2}(?:it|them|him|this|that|these|those)"
     # an answer to a question the article asked before: "Asked about the gap, Zhang said
     # ...", "Asked later for an example of such an experiment, he brought up ..." (the only
-    # two such openings among the 2,512 standalone sentences of the shared and sample pages)
+    # two such openings among the standalone sentences of the shared and sample pages)
     r"|(?:when\s+|after\s+being\s+)?(?:asked|pressed|questioned)\b[^,]{0,60})\s*,",
     re.I,
 )
@@ -416,7 +416,7 @@ def problems(sentence: str, *, follows_previous: bool = False) -> list[str]:
 # "“The 30 percent figures ... are based on 2025 data,” Zhang said." reads only after the
 # article's "According to Zhang Ruolan, chief semiconductor analyst at Jinhai Securities, ...":
 # a bare surname is a reference back, like "he", whose referent the takeaway must hold.
-_TITLE = r"(?:(?:Mr|Ms|Mrs|Dr|Prof|Gen|Sen|Rep|Gov)\.?\s+)"
+_TITLE = rf"(?:(?:{COURTESY_TITLES}|Prof|Gen)\.?\s+)"
 _SPEECH = (
     r"said|says|added|adds|told|tells|wrote|writes|noted|notes|argued|argues|explained|warned"
     r"|continued|insisted|stressed|recalled|acknowledged|admitted|cautioned|predicted"

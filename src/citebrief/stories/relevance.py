@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from citebrief.models import Story, Window
-from citebrief.text import STOPWORDS, stem, words
+from citebrief.text import COURTESY_TITLES, STOPWORDS, stem, words
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +127,8 @@ class KeyTerm:
 # (the Justice Department), no "General" (General Motors), no "Prince" (Prince George's
 # County), no "King" (King County)
 _HONORIFIC = (
-    r"(?:Mr|Mrs|Ms|Dr|President|President-elect|Sen|Senator|Rep|Representative|Congressman"
-    r"|Congresswoman|Gov|Governor|Mayor|Secretary|Speaker|Minister|Chancellor|Ambassador"
+    rf"(?:{COURTESY_TITLES}|President|President-elect|Senator|Representative|Congressman"
+    r"|Congresswoman|Governor|Mayor|Secretary|Speaker|Minister|Chancellor|Ambassador"
     r"|Judge|Chairman|Chairwoman|Commissioner|Pope)\.?"
 )
 
