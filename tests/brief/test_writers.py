@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -521,3 +522,73 @@ def test_an_answer_names_a_speaker_before_quoting_them_by_surname() -> None:
     draft = ExtractiveWriter().write_answer(request)
     assert draft.takeaways
     assert not any("Zhang said" in s.text for s in draft.takeaways[0].sentences)
+
+
+GIRDERS = "Inspectors found cracks in two of its steel girders last month."
+GIRDERS_AGAIN = "Engineers discovered fractures in a pair of the span's steel beams in October."
+
+
+def two_stories(first: str, second: str, section: str = "") -> BriefingRequest:
+    found = [
+        Passage("S1", "c1", "a1", 0, len(first), first, 0.2, 0.5, "Harbor Street bridge to close",
+                "Harbor Gazette", "2026-11-10", "https://gazette.example/bridge", section=section),
+        Passage("S2", "c2", "a2", 0, len(second), second, 0.1, 0.5, "Bridge shut for winter",
+                "River Times", "2026-11-10", "https://rivertimes.example/bridge"),
+    ]  # fmt: skip
+    stories = [story("closure", found[:1]), story("detour", found[1:])]
+    return BriefingRequest("Harbor Street bridge", WINDOW, stories)
+
+
+def meaning(*same: str) -> Callable[[list[str]], list[list[float]]]:
+    """Embeddings in which the ``same`` sentences mean one thing, every other its own."""
+    axes = dict.fromkeys(same, 0)
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        return [[float(axes.setdefault(t, len(axes)) == i) for i in range(12)] for t in texts]
+
+    return embed
+
+
+def test_a_story_whose_lead_says_again_an_earlier_takeaways_lead_is_not_told_twice() -> None:
+    """One event grouped as two stories: the second's lead is the first's in other words,
+    so the draft leaves it out and says which takeaway told it. By words alone (no
+    embeddings) the two leads look like two stories."""
+    request = two_stories(f"{BRIDGE_LEAD} {GIRDERS}", f"{BRIDGE_AGAIN} {BRIDGE_DETAIL}")
+    by_words = ExtractiveWriter().write_briefing(request)
+    assert [t.story for t in by_words.takeaways] == ["closure", "detour"]
+    assert by_words.retold == {}
+    by_meaning = ExtractiveWriter(embed=meaning(BRIDGE_LEAD, BRIDGE_AGAIN)).write_briefing(request)
+    assert [t.story for t in by_meaning.takeaways] == ["closure"]
+    assert by_meaning.retold == {"detour": "closure"}
+
+
+def test_a_takeaway_does_not_say_again_what_an_earlier_takeaway_quoted() -> None:
+    """A fact is said once per briefing: a second story that repeats a detail the first
+    takeaway quoted tells what it adds instead."""
+    request = two_stories(f"{BRIDGE_LEAD} {GIRDERS}", f"{BRIDGE_DETAIL} {GIRDERS_AGAIN}")
+
+    def second_takeaway(writer: ExtractiveWriter) -> str:
+        _, detour = writer.write_briefing(request).takeaways
+        return " ".join(s.text for s in detour.sentences)
+
+    assert GIRDERS_AGAIN in second_takeaway(ExtractiveWriter())
+    by_meaning = second_takeaway(ExtractiveWriter(embed=meaning(GIRDERS, GIRDERS_AGAIN)))
+    assert GIRDERS_AGAIN not in by_meaning
+    assert BRIDGE_DETAIL in by_meaning
+
+
+def test_an_op_eds_opening_does_not_tell_the_event_of_a_later_story() -> None:
+    """An op-ed argues; the news report of the same event is still news: told, lead first."""
+    request = two_stories(f"{BRIDGE_LEAD} {GIRDERS}", f"{BRIDGE_AGAIN} {BRIDGE_DETAIL}", "Opinion")
+    draft = ExtractiveWriter(embed=meaning(BRIDGE_LEAD, BRIDGE_AGAIN)).write_briefing(request)
+    assert [t.story for t in draft.takeaways] == ["closure", "detour"]
+    assert draft.takeaways[0].sentences[0].text.startswith("An op-ed from Harbor Gazette argues")
+    assert draft.takeaways[1].sentences[0].text == BRIDGE_AGAIN
+
+
+def test_a_lead_that_an_earlier_takeaway_gave_as_background_is_still_told() -> None:
+    """A story's lead is its news, even when an earlier takeaway mentioned it in passing."""
+    request = two_stories(f"{BRIDGE_LEAD} {GIRDERS}", f"{GIRDERS_AGAIN} {BRIDGE_DETAIL}")
+    draft = ExtractiveWriter(embed=meaning(GIRDERS, GIRDERS_AGAIN)).write_briefing(request)
+    assert [t.story for t in draft.takeaways] == ["closure", "detour"]
+    assert draft.takeaways[1].sentences[0].text == GIRDERS_AGAIN

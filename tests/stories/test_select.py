@@ -85,6 +85,21 @@ def test_the_note_says_when_strict_removed_what_was_written_of_a_story() -> None
     assert stories_note(3, 3, WEEK, written=3, strict=True) == ""
 
 
+def test_the_note_says_when_a_story_tells_again_the_event_of_another_takeaway() -> None:
+    assert stories_note(3, 3, WEEK, written=2, retold=1) == (
+        "3 stories on this topic from 2026-11-16 to 2026-11-22; one of them gave no takeaway:"
+        " it tells again the event of another takeaway"
+    )
+    assert stories_note(5, 3, WEEK, written=1, retold=1).endswith(
+        "2 of them gave no takeaway: one tells again the event of another takeaway; of the"
+        " other, no sentence of its articles stands alone and checks out against its source"
+    )
+    assert stories_note(5, 3, WEEK, written=0, retold=2, strict=True).endswith(
+        "3 of them gave no takeaway: 2 tell again the event of another takeaway; of the other,"
+        " --strict removed every sentence written of it: none checked out against its source"
+    )
+
+
 def test_a_refusal_names_the_missing_terms() -> None:
     message, hint = refusal(finding(scored("x", 0.3, on=False), missing=("brexit",)))
     assert message == (

@@ -125,6 +125,7 @@ def build_briefing(
         window,
         written=len(briefing.takeaways),
         strict=removed,
+        retold=len(draft.retold),
     )
     if not briefing.takeaways:  # stories on the topic, and not one sentence to say of them
         raise ThinEvidenceError(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -215,6 +215,25 @@ class _Sameness:
         return va is not None and vb is not None and float(np.dot(va, vb)) >= SAYS_AGAIN
 
 
+@dataclass(slots=True)
+class _Told:
+    """What a briefing's earlier takeaways said: a fact is said once per briefing. Only news
+    counts: an op-ed's "since the Commerce Department tightened its rules on high-bandwidth
+    memory last week" argues; the report of the rule's publication is news all the same."""
+
+    sameness: _Sameness
+    said: list[_Candidate] = field(default_factory=list)  # every sentence quoted
+    leads: dict[str, _Candidate] = field(default_factory=dict)  # each takeaway's, by story
+    retold: dict[str, str] = field(default_factory=dict)  # story left out -> story told
+
+    def says_again(self, c: _Candidate) -> bool:
+        return any(self.sameness.same(c, o, 0.5) for o in self.said)
+
+    def retells(self, lead: _Candidate) -> str:
+        """The story whose takeaway's lead this lead says again, or ""."""
+        return next((s for s, o in self.leads.items() if self.sameness.same(lead, o, 0.5)), "")
+
+
 class _Scorer:
     """What a candidate is worth in a takeaway: how much of the topic it holds, how far the
     story's other articles corroborate it, whether it is the lead, whether it has details."""
@@ -273,17 +292,24 @@ class ExtractiveWriter:
     def write_briefing(self, request: BriefingRequest) -> Draft:
         takeaways = []
         used: set[str] = set()
+        told = _Told(_Sameness(self.embed))
         headlines: set[str] = set()
         for group in request.stories:
-            chosen = self._story(request.topic, group.passages, used)
+            chosen = self._story(request.topic, group.passages, used, told)
+            if isinstance(chosen, str):
+                told.retold[group.story.id] = chosen
+                continue
             if not chosen:
                 continue
+            if not chosen[0].opinion:  # an op-ed's opening argues; it tells no event
+                told.leads[group.story.id] = chosen[0]
             title = _headline(chosen, group.passages, headlines)  # the lead still first
             headlines.add(title.lower())
             chosen = _reading_order(chosen)
             # a surname named in a sentence that reads after it is no referent
             chosen = [c for i, c in enumerate(chosen) if _named(c, chosen[:i], title)]
             used.update(c.text for c in chosen)
+            told.said += [c for c in chosen if not c.opinion]  # facts, not arguments
             lead = chosen[0].outlet
             sentences, framed = [], set()
             for c in chosen:
@@ -293,7 +319,7 @@ class ExtractiveWriter:
                 if sentences[-1].text != c.text:
                     framed.add(c.passage.article_id)
             takeaways.append(DraftTakeaway(title, sentences, group.story.id))
-        return Draft(takeaways=takeaways, writer=self.name, model="extractive")
+        return Draft(takeaways, self.name, "extractive", retold=told.retold)
 
     def write_answer(self, request: AnswerRequest) -> Draft:
         """One takeaway without a headline: the sentences that best answer the question, each
@@ -338,34 +364,36 @@ class ExtractiveWriter:
         sentences = [_draft(c, attribute=False) for c in chosen]
         return Draft([DraftTakeaway("", sentences)] if sentences else [], self.name, "extractive")
 
-    def _story(self, topic: str, passages: Sequence[Passage], used: set[str]) -> list[_Candidate]:
-        """Lead fact, key detail, and what another outlet adds (or a second detail)."""
+    def _story(
+        self,
+        topic: str,
+        passages: Sequence[Passage],
+        used: set[str],
+        told: _Told,
+    ) -> list[_Candidate] | str:
+        """Lead fact, key detail, and what another outlet adds (or a second detail); after the
+        lead, none saying again a fact an earlier takeaway quoted. The story an earlier
+        takeaway told, its lead said again ("President Joe Biden announced an agreement on a
+        bipartisan infrastructure package Thursday" after CNN's "We have a deal" lead: one
+        event grouped as two stories), is not told twice: that takeaway's story is returned."""
         candidates = _candidates(passages, used)
-        if not candidates:
-            return []
+        told.sameness.know(candidates)
         score = _Scorer(topic, passages)
-        news = [c for c in candidates if not c.opinion] or candidates
-        news = [c for c in news if not c.speaker]  # nothing comes before the lead
-        if not news:
+        lead = _lead(candidates, score)
+        if lead is None:
             return []
-        lead = max(
-            news,
-            key=lambda c: (
-                score.topic(c)
-                + 1.5 * score.corroboration(c)
-                + score.lead(c)
-                + score.detail(c)
-                + 10 * c.passage.score
-            ),
-        )
+        again = "" if lead.opinion else told.retells(lead)
+        if again:
+            return again
+        # the lead stays: an earlier takeaway's background ("... ready to move immediately if
+        # the FDA authorised the Pfizer vaccine for children aged 12 to 15") is this one's news
+        candidates = [c for c in candidates if not told.says_again(c)]
         chosen = [lead]
-        sameness = _Sameness(self.embed)
-        sameness.know(candidates)
 
         def fresh(c: _Candidate) -> bool:
             return (
                 c.text != lead.text
-                and not any(sameness.same(c, o, 0.5) for o in chosen)
+                and not any(told.sameness.same(c, o, 0.5) for o in chosen)
                 and _named(c, chosen)
             )
 
@@ -401,6 +429,25 @@ class ExtractiveWriter:
                 ),
             )
         return chosen
+
+
+def _lead(candidates: Sequence[_Candidate], score: _Scorer) -> _Candidate | None:
+    """The sentence that says what the story is: news before opinion, never a quotation
+    whose speaker must come before it; on the topic, corroborated, early, with details."""
+    news = [c for c in candidates if not c.opinion] or list(candidates)
+    news = [c for c in news if not c.speaker]
+    if not news:
+        return None
+    return max(
+        news,
+        key=lambda c: (
+            score.topic(c)
+            + 1.5 * score.corroboration(c)
+            + score.lead(c)
+            + score.detail(c)
+            + 10 * c.passage.score
+        ),
+    )
 
 
 def _reading_order(chosen: list[_Candidate]) -> list[_Candidate]:

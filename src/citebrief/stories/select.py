@@ -78,27 +78,44 @@ def refusal(finding: Finding) -> tuple[str, str]:
 
 
 def stories_note(
-    on_topic: int, asked: int, window: Window, written: int | None = None, *, strict: bool = False
+    on_topic: int,
+    asked: int,
+    window: Window,
+    written: int | None = None,
+    *,
+    strict: bool = False,
+    retold: int = 0,
 ) -> str:
     """What the reader should know about how many stories there were, and (``written``: the
     takeaways that survived writing and verification) why a story on topic has no takeaway:
-    with ``strict`` (sentences that did not check out were removed), that is why."""
+    ``retold`` of them tell again the event of another takeaway (one event grouped as two
+    stories); of the rest, with ``strict`` (sentences that did not check out were removed),
+    that is why, else no sentence of theirs could be quoted and checked out."""
     chosen = min(on_topic, asked)
     written = chosen if written is None else written
     story = "story" if on_topic == 1 else "stories"
     count = f"{on_topic} {story} on this topic {_window(window)}"
-    if written < chosen:
-        left = chosen - written
-        which, its, it = (
-            ("one of them", "its", "it") if left == 1 else (f"{left} of them", "their", "them")
-        )
+    if written >= chosen:
+        return "" if on_topic >= asked else count
+    left = chosen - written
+    retold = min(retold, left)
+    which = "one of them" if left == 1 else f"{left} of them"
+    reasons = []
+    if retold:
+        tell = "it tells" if left == 1 else f"{retold} tell" if retold > 1 else "one tells"
+        reasons.append(f"{tell} again the event of another takeaway")
+    rest = left - retold
+    if rest:
+        its, it = ("its", "it") if rest == 1 else ("their", "them")
         why = (
             f"--strict removed every sentence written of {it}: none checked out against its source"
             if strict
             else f"no sentence of {its} articles stands alone and checks out against its source"
         )
-        return f"{count}; {which} gave no takeaway: {why}"
-    return "" if on_topic >= asked else count
+        if retold:
+            why = f"of the {'other' if rest == 1 else f'other {rest}'}, {why}"
+        reasons.append(why)
+    return f"{count}; {which} gave no takeaway: {'; '.join(reasons)}"
 
 
 def _window(window: Window) -> str:
