@@ -264,6 +264,17 @@ def test_opinion_kind_reads_the_declared_section(section: str, expected: str) ->
             " dialed up the president on his cellphone.",
             ["dangling reference"],
         ),
+        (  # National Review on the infrastructure deal, AllSides dev week 25: which one?
+            "The new consensus marks the end to many weeks of negotiations and partisan gridlock"
+            " over the president’s chief legislative priority.",
+            ["dangling reference"],
+        ),
+        (
+            "The authorization could come as soon as the end of this week, the New York Times"
+            " reported on Monday.",
+            ["dangling reference"],
+        ),
+        ("The outcome of the closed-door vote is largely settled.", []),  # named here
         ("The man was diagnosed with bubonic plague.", ["dangling reference"]),
         ("The former president was banned from both sites in January.", ["dangling reference"]),
         (
