@@ -274,7 +274,13 @@ def test_opinion_kind_reads_the_declared_section(section: str, expected: str) ->
             " reported on Monday.",
             ["dangling reference"],
         ),
+        (  # the sample corpus: the outcome of which talks?
+            "The outcome leaves Chinese buyers of AI accelerators facing the same memory shortage"
+            " as before the talks.",
+            ["dangling reference"],
+        ),
         ("The outcome of the closed-door vote is largely settled.", []),  # named here
+        ("The authorisation was granted on Friday.", ["dangling reference"]),
         ("The man was diagnosed with bubonic plague.", ["dangling reference"]),
         ("The former president was banned from both sites in January.", ["dangling reference"]),
         (

@@ -528,12 +528,15 @@ GIRDERS = "Inspectors found cracks in two of its steel girders last month."
 GIRDERS_AGAIN = "Engineers discovered fractures in a pair of the span's steel beams in October."
 
 
-def two_stories(first: str, second: str, section: str = "") -> BriefingRequest:
+def two_stories(first: str, second: str, opinion: int = 0) -> BriefingRequest:
+    """Two stories of one article each; ``opinion``: which of them (1 or 2) is an op-ed."""
     found = [
         Passage("S1", "c1", "a1", 0, len(first), first, 0.2, 0.5, "Harbor Street bridge to close",
-                "Harbor Gazette", "2026-11-10", "https://gazette.example/bridge", section=section),
+                "Harbor Gazette", "2026-11-10", "https://gazette.example/bridge",
+                section="Opinion" if opinion == 1 else ""),
         Passage("S2", "c2", "a2", 0, len(second), second, 0.1, 0.5, "Bridge shut for winter",
-                "River Times", "2026-11-10", "https://rivertimes.example/bridge"),
+                "River Times", "2026-11-10", "https://rivertimes.example/bridge",
+                section="Opinion" if opinion == 2 else ""),
     ]  # fmt: skip
     stories = [story("closure", found[:1]), story("detour", found[1:])]
     return BriefingRequest("Harbor Street bridge", WINDOW, stories)
@@ -562,6 +565,14 @@ def test_a_story_whose_lead_says_again_an_earlier_takeaways_lead_is_not_told_twi
     assert by_meaning.retold == {"detour": "closure"}
 
 
+def test_a_story_whose_lead_is_an_earlier_takeaways_lead_word_for_word_is_not_told_twice() -> None:
+    """The lead quoted before is still the story's lead (not the next sentence in its place)."""
+    request = two_stories(f"{BRIDGE_LEAD} {GIRDERS}", f"{BRIDGE_LEAD} {BRIDGE_DETAIL}")
+    draft = ExtractiveWriter().write_briefing(request)
+    assert [t.story for t in draft.takeaways] == ["closure"]
+    assert draft.retold == {"detour": "closure"}
+
+
 def test_a_takeaway_does_not_say_again_what_an_earlier_takeaway_quoted() -> None:
     """A fact is said once per briefing: a second story that repeats a detail the first
     takeaway quoted tells what it adds instead."""
@@ -579,7 +590,7 @@ def test_a_takeaway_does_not_say_again_what_an_earlier_takeaway_quoted() -> None
 
 def test_an_op_eds_opening_does_not_tell_the_event_of_a_later_story() -> None:
     """An op-ed argues; the news report of the same event is still news: told, lead first."""
-    request = two_stories(f"{BRIDGE_LEAD} {GIRDERS}", f"{BRIDGE_AGAIN} {BRIDGE_DETAIL}", "Opinion")
+    request = two_stories(f"{BRIDGE_LEAD} {GIRDERS}", f"{BRIDGE_AGAIN} {BRIDGE_DETAIL}", 1)
     draft = ExtractiveWriter(embed=meaning(BRIDGE_LEAD, BRIDGE_AGAIN)).write_briefing(request)
     assert [t.story for t in draft.takeaways] == ["closure", "detour"]
     assert draft.takeaways[0].sentences[0].text.startswith("An op-ed from Harbor Gazette argues")
@@ -592,3 +603,19 @@ def test_a_lead_that_an_earlier_takeaway_gave_as_background_is_still_told() -> N
     draft = ExtractiveWriter(embed=meaning(GIRDERS, GIRDERS_AGAIN)).write_briefing(request)
     assert [t.story for t in draft.takeaways] == ["closure", "detour"]
     assert draft.takeaways[1].sentences[0].text == GIRDERS_AGAIN
+
+
+def test_an_op_ed_that_argues_from_an_earlier_takeaways_event_is_still_written() -> None:
+    """Its opening says the first story's lead again, as an argument: no event told twice."""
+    request = two_stories(f"{BRIDGE_LEAD} {GIRDERS}", f"{BRIDGE_AGAIN} {BRIDGE_DETAIL}", 2)
+    draft = ExtractiveWriter(embed=meaning(BRIDGE_LEAD, BRIDGE_AGAIN)).write_briefing(request)
+    assert [t.story for t in draft.takeaways] == ["closure", "detour"]
+    assert draft.retold == {}
+
+
+def test_a_fact_an_op_ed_argued_from_is_still_reported() -> None:
+    """What an op-ed said in passing blocks no later report of it: a fact said once is a fact
+    reported once."""
+    request = two_stories(f"{BRIDGE_LEAD} {GIRDERS}", f"{BRIDGE_DETAIL} {GIRDERS_AGAIN}", 1)
+    draft = ExtractiveWriter(embed=meaning(GIRDERS, GIRDERS_AGAIN)).write_briefing(request)
+    assert GIRDERS_AGAIN in " ".join(s.text for s in draft.takeaways[1].sentences)

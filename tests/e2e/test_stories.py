@@ -122,6 +122,26 @@ def test_a_story_on_topic_without_a_takeaway_is_accounted_for(ws: Workspace) -> 
     assert "one of them" not in full.note
 
 
+class _RetellsTheLastStory(ExtractiveWriter):
+    """A writer that finds the last story it is given told by its first takeaway."""
+
+    def write_briefing(self, request: BriefingRequest) -> Draft:
+        draft = super().write_briefing(request)
+        last = draft.takeaways.pop()
+        draft.retold[last.story] = draft.takeaways[0].story
+        return draft
+
+
+def test_a_story_told_by_another_takeaway_is_accounted_for(ws: Workspace) -> None:
+    full = brief(ws, "HBM export controls", SAMPLE)
+    desk = Desk(_RetellsTheLastStory(), LexicalVerifier())
+    short = build_briefing("HBM export controls", ws.evidence, desk, window=SAMPLE)
+    assert len(short.takeaways) == len(full.takeaways) - 1
+    assert short.note.endswith(
+        "one of them gave no takeaway: it tells again the event of another takeaway"
+    )
+
+
 class _WritesNothing(ExtractiveWriter):
     """A writer that finds no sentence of its stories that stands alone (as for a fact check
     made of quotes whose speakers stand on other lines)."""

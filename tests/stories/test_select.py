@@ -90,13 +90,24 @@ def test_the_note_says_when_a_story_tells_again_the_event_of_another_takeaway() 
         "3 stories on this topic from 2026-11-16 to 2026-11-22; one of them gave no takeaway:"
         " it tells again the event of another takeaway"
     )
+    assert stories_note(3, 3, WEEK, written=1, retold=2).endswith(
+        "2 of them gave no takeaway: they tell again the events of other takeaways"
+    )
     assert stories_note(5, 3, WEEK, written=1, retold=1).endswith(
-        "2 of them gave no takeaway: one tells again the event of another takeaway; of the"
+        "2 of them gave no takeaway: one tells again the event of another takeaway; for the"
         " other, no sentence of its articles stands alone and checks out against its source"
     )
     assert stories_note(5, 3, WEEK, written=0, retold=2, strict=True).endswith(
-        "3 of them gave no takeaway: 2 tell again the event of another takeaway; of the other,"
+        "3 of them gave no takeaway: 2 tell again the events of other takeaways; for the other,"
         " --strict removed every sentence written of it: none checked out against its source"
+    )
+    assert stories_note(4, 3, WEEK, written=0, retold=1).endswith(
+        "for the other 2, no sentence of their articles stands alone and checks out against"
+        " their sources"
+    )
+    # a count above the stories left without a takeaway is no more than they are
+    assert stories_note(3, 3, WEEK, written=2, retold=2) == stories_note(
+        3, 3, WEEK, written=2, retold=1
     )
 
 

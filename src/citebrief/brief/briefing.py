@@ -119,13 +119,14 @@ def build_briefing(
     )
     briefing.report.stories_on_topic = len(plan.finding.on_topic)
     removed = briefing.report.removed > 0  # by --strict: what did not check out
+    told = {t.story["id"] for t in briefing.takeaways if t.story}  # --strict may remove one
     briefing.note = stories_note(
         len(plan.finding.on_topic),
         takeaways,
         window,
         written=len(briefing.takeaways),
         strict=removed,
-        retold=len(draft.retold),
+        retold=sum(s in told for s in draft.retold.values()),
     )
     if not briefing.takeaways:  # stories on the topic, and not one sentence to say of them
         raise ThinEvidenceError(

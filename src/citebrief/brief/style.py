@@ -239,10 +239,10 @@ _TRUNCATED = re.compile(r"(\.\.\.|…)\s*[\"”’)]*\s*$")
 # "The agency reported 3,605,201 births"). The people and bodies were added on the AllSides dev
 # articles and the shared news pages' gold text: 19 of their 2,573 sentences that stood alone
 # match only now, each dangling when quoted without the sentence before; "consensus",
-# "authorization" and "outcome" (fifteenth session) add 3 of the 3,011 standalone sentences of
-# those pages and the sample corpus ("The new consensus marks the end to many weeks of
-# negotiations ...", "The authorization could come as soon as ...", "The outcome leaves
-# Chinese buyers ..."), all dangling
+# "authorization" and "outcome" (benchmarks/RESULTS.md, fifteenth session) add 3 of the 3,011
+# standalone sentences of those pages and the sample corpus ("The new consensus marks the end
+# to many weeks of negotiations ...", "The authorization could come as soon as ...", "The
+# outcome leaves Chinese buyers ..."), all dangling
 _DEFINITE = re.compile(
     r"^the\s+(?:(?:(?:two|three|four|new|latest|same|other|former|party)\s+){0,2}"
     r"(?:decision|move|order|measure|bill|law|deal|agreement|proposal|plan|report|statement"

@@ -208,7 +208,7 @@ class _Sameness:
         for text, vector in zip(missing, self.embed(missing), strict=True):
             self.vectors[text] = unit(vector)
 
-    def same(self, a: _Candidate, b: _Candidate, overlap: float) -> bool:
+    def same(self, a: _Candidate, b: _Candidate, overlap: float = 0.5) -> bool:
         if _overlap(a.words, b.words) > overlap:
             return True
         va, vb = self.vectors.get(a.text), self.vectors.get(b.text)
@@ -222,16 +222,16 @@ class _Told:
     memory last week" argues; the report of the rule's publication is news all the same."""
 
     sameness: _Sameness
-    said: list[_Candidate] = field(default_factory=list)  # every sentence quoted
-    leads: dict[str, _Candidate] = field(default_factory=dict)  # each takeaway's, by story
+    said: list[_Candidate] = field(default_factory=list)  # the news sentences quoted
+    leads: dict[str, _Candidate] = field(default_factory=dict)  # news leads, by their story
     retold: dict[str, str] = field(default_factory=dict)  # story left out -> story told
 
     def says_again(self, c: _Candidate) -> bool:
-        return any(self.sameness.same(c, o, 0.5) for o in self.said)
+        return any(self.sameness.same(c, o) for o in self.said)
 
-    def retells(self, lead: _Candidate) -> str:
-        """The story whose takeaway's lead this lead says again, or ""."""
-        return next((s for s, o in self.leads.items() if self.sameness.same(lead, o, 0.5)), "")
+    def retells(self, lead: _Candidate) -> str | None:
+        """The story whose takeaway's lead this lead says again, if any."""
+        return next((s for s, o in self.leads.items() if self.sameness.same(lead, o)), None)
 
 
 class _Scorer:
@@ -295,10 +295,11 @@ class ExtractiveWriter:
         told = _Told(_Sameness(self.embed))
         headlines: set[str] = set()
         for group in request.stories:
-            chosen = self._story(request.topic, group.passages, used, told)
-            if isinstance(chosen, str):
-                told.retold[group.story.id] = chosen
+            again = self._retells(request.topic, group.passages, told)
+            if again is not None:
+                told.retold[group.story.id] = again
                 continue
+            chosen = self._story(request.topic, group.passages, used, told)
             if not chosen:
                 continue
             if not chosen[0].opinion:  # an op-ed's opening argues; it tells no event
@@ -319,7 +320,7 @@ class ExtractiveWriter:
                 if sentences[-1].text != c.text:
                     framed.add(c.passage.article_id)
             takeaways.append(DraftTakeaway(title, sentences, group.story.id))
-        return Draft(takeaways, self.name, "extractive", retold=told.retold)
+        return Draft(takeaways, writer=self.name, model="extractive", retold=told.retold)
 
     def write_answer(self, request: AnswerRequest) -> Draft:
         """One takeaway without a headline: the sentences that best answer the question, each
@@ -364,27 +365,28 @@ class ExtractiveWriter:
         sentences = [_draft(c, attribute=False) for c in chosen]
         return Draft([DraftTakeaway("", sentences)] if sentences else [], self.name, "extractive")
 
+    def _retells(self, topic: str, passages: Sequence[Passage], told: _Told) -> str | None:
+        """The story of an earlier takeaway whose lead this story's lead says again: one event
+        grouped as two stories ("President Joe Biden announced an agreement on a bipartisan
+        infrastructure package Thursday" after CNN's "We have a deal" lead), not told twice.
+        The story's lead is its own, whatever earlier takeaways quoted: a lead copied word for
+        word is the same event. An op-ed's opening argues; it tells no event."""
+        candidates = _candidates(passages, set())
+        told.sameness.know(candidates)
+        lead = _lead(candidates, _Scorer(topic, passages))
+        return None if lead is None or lead.opinion else told.retells(lead)
+
     def _story(
-        self,
-        topic: str,
-        passages: Sequence[Passage],
-        used: set[str],
-        told: _Told,
-    ) -> list[_Candidate] | str:
+        self, topic: str, passages: Sequence[Passage], used: set[str], told: _Told
+    ) -> list[_Candidate]:
         """Lead fact, key detail, and what another outlet adds (or a second detail); after the
-        lead, none saying again a fact an earlier takeaway quoted. The story an earlier
-        takeaway told, its lead said again ("President Joe Biden announced an agreement on a
-        bipartisan infrastructure package Thursday" after CNN's "We have a deal" lead: one
-        event grouped as two stories), is not told twice: that takeaway's story is returned."""
+        lead, none saying again a fact an earlier takeaway quoted."""
         candidates = _candidates(passages, used)
         told.sameness.know(candidates)
         score = _Scorer(topic, passages)
         lead = _lead(candidates, score)
         if lead is None:
             return []
-        again = "" if lead.opinion else told.retells(lead)
-        if again:
-            return again
         # the lead stays: an earlier takeaway's background ("... ready to move immediately if
         # the FDA authorised the Pfizer vaccine for children aged 12 to 15") is this one's news
         candidates = [c for c in candidates if not told.says_again(c)]
@@ -393,11 +395,11 @@ class ExtractiveWriter:
         def fresh(c: _Candidate) -> bool:
             return (
                 c.text != lead.text
-                and not any(told.sameness.same(c, o, 0.5) for o in chosen)
+                and not any(told.sameness.same(c, o) for o in chosen)
                 and _named(c, chosen)
             )
 
-        outlets = {c.outlet for c in candidates}
+        outlets = {lead.outlet, *(c.outlet for c in candidates)}  # the lead may be filtered out
         if len(outlets) > 1 and self.per_takeaway >= 2:
             other = [c for c in candidates if c.outlet != lead.outlet and fresh(c)]
             if other:

@@ -102,18 +102,28 @@ def stories_note(
     which = "one of them" if left == 1 else f"{left} of them"
     reasons = []
     if retold:
-        tell = "it tells" if left == 1 else f"{retold} tell" if retold > 1 else "one tells"
-        reasons.append(f"{tell} again the event of another takeaway")
+        tell = (
+            ("it tells", "the event of another takeaway")
+            if left == 1
+            else ("they tell", "the events of other takeaways")
+            if retold == left
+            else ("one tells", "the event of another takeaway")
+            if retold == 1
+            else (f"{retold} tell", "the events of other takeaways")
+        )
+        reasons.append(f"{tell[0]} again {tell[1]}")
     rest = left - retold
     if rest:
-        its, it = ("its", "it") if rest == 1 else ("their", "them")
+        its, it, source = (
+            ("its", "it", "its source") if rest == 1 else ("their", "them", "their sources")
+        )
         why = (
-            f"--strict removed every sentence written of {it}: none checked out against its source"
+            f"--strict removed every sentence written of {it}: none checked out against {source}"
             if strict
-            else f"no sentence of {its} articles stands alone and checks out against its source"
+            else f"no sentence of {its} articles stands alone and checks out against {source}"
         )
         if retold:
-            why = f"of the {'other' if rest == 1 else f'other {rest}'}, {why}"
+            why = f"for {'the other' if rest == 1 else f'the other {rest}'}, {why}"
         reasons.append(why)
     return f"{count}; {which} gave no takeaway: {'; '.join(reasons)}"
 
