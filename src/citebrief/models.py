@@ -284,8 +284,6 @@ class Draft:
     writer: str
     model: str = ""
     usage: dict[str, int] = field(default_factory=dict)
-    # stories left out as told by an earlier takeaway: story id -> that takeaway's story id
-    retold: dict[str, str] = field(default_factory=dict)
 
 
 OnToken = Callable[[str], None]

@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 
 from citebrief import templates
+from citebrief.brief import briefing as briefing_module
 from citebrief.brief.briefing import build_briefing
 from citebrief.brief.llm_writer import BRIEFING_SCHEMA, SYSTEM, OpenAIWriter, draft_from
 from citebrief.brief.render import to_markdown
-from citebrief.brief.writers import ExtractiveWriter, make_writer
+from citebrief.brief.writers import Events, ExtractiveWriter, make_writer
 from citebrief.errors import ConfigError, LLMError, MalformedOutput
 from citebrief.llm import parse_json_object as parse_draft_json
 from citebrief.models import (
@@ -957,6 +958,38 @@ def test_the_prompt_gives_each_chosen_story_its_own_block_of_passages(
     assert f"Below are {len(blocks_by_story)} news stories" in prompt
     assert re.search(r'<story key="T1" outlets="[^"]+">', prompt)
     assert briefing.takeaways[0].story is not None
+
+
+class _SecondRetellsTheFirst(Events):
+    """Finds that the second story it is shown tells again the event of the first."""
+
+    def told_by(self, group: StoryPassages) -> str | None:
+        self.seen = [*getattr(self, "seen", []), group.story.id]
+        return self.seen[0] if len(self.seen) == 2 else None
+
+
+def test_a_story_telling_again_another_storys_event_is_not_given_to_the_llm(
+    corpus: Workspace,
+    chat: ChatServer,
+    llm: Callable[..., Settings],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One event grouped as two stories would be two takeaways of one event: the plan leaves
+    the second out for the LLM writer as for the extractive one."""
+    chat.compute(cite_first("H"))
+    brief(corpus, llm())
+    monkeypatch.setattr(briefing_module, "Events", _SecondRetellsTheFirst)
+    chat.compute(cite_first("H"))
+    briefing = brief(corpus, llm())
+    given, fewer = (list(stories_of(r).values()) for r in chat.requests)
+    assert len(given) >= 2
+    texts = [passages_of(r) for r in chat.requests]
+    first = {texts[0][k] for k in given[0]}
+    second = {texts[0][k] for k in given[1]}
+    assert {texts[1][k] for k in fewer[0]} == first
+    assert not second & {texts[1][k] for ks in fewer for k in ks}
+    assert len(given) == min(3, briefing.report.stories_on_topic)
+    assert len(fewer) == min(3, briefing.report.stories_on_topic - 1)
 
 
 def test_a_citation_of_another_storys_passage_is_dropped_and_the_sentence_recited(

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from citebrief.brief.style import stands_alone
-from citebrief.brief.writers import WRITERS, ExtractiveWriter, default_writer, make_writer
+from citebrief.brief.writers import (
+    WRITERS,
+    Events,
+    ExtractiveWriter,
+    default_writer,
+    make_writer,
+)
 from citebrief.errors import UsageError
 from citebrief.models import (
     AnswerRequest,
@@ -552,25 +558,25 @@ def meaning(*same: str) -> Callable[[list[str]], list[list[float]]]:
     return embed
 
 
-def test_a_story_whose_lead_says_again_an_earlier_takeaways_lead_is_not_told_twice() -> None:
-    """One event grouped as two stories: the second's lead is the first's in other words,
-    so the draft leaves it out and says which takeaway told it. By words alone (no
-    embeddings) the two leads look like two stories."""
+def told_by(
+    request: BriefingRequest, embed: Callable[[list[str]], list[list[float]]] | None = None
+) -> list[str | None]:
+    """What ``Events`` says of each story of the request, in order."""
+    events = Events(request.topic, embed)
+    return [events.told_by(group) for group in request.stories]
+
+
+def test_a_story_whose_lead_says_again_an_earlier_storys_lead_tells_its_event_again() -> None:
+    """One event grouped as two stories: the second's lead is the first's in other words.
+    By words alone (no embeddings) the two leads look like two events."""
     request = two_stories(f"{BRIDGE_LEAD} {GIRDERS}", f"{BRIDGE_AGAIN} {BRIDGE_DETAIL}")
-    by_words = ExtractiveWriter().write_briefing(request)
-    assert [t.story for t in by_words.takeaways] == ["closure", "detour"]
-    assert by_words.retold == {}
-    by_meaning = ExtractiveWriter(embed=meaning(BRIDGE_LEAD, BRIDGE_AGAIN)).write_briefing(request)
-    assert [t.story for t in by_meaning.takeaways] == ["closure"]
-    assert by_meaning.retold == {"detour": "closure"}
+    assert told_by(request) == [None, None]
+    assert told_by(request, meaning(BRIDGE_LEAD, BRIDGE_AGAIN)) == [None, "closure"]
 
 
-def test_a_story_whose_lead_is_an_earlier_takeaways_lead_word_for_word_is_not_told_twice() -> None:
-    """The lead quoted before is still the story's lead (not the next sentence in its place)."""
+def test_a_story_whose_lead_is_an_earlier_storys_lead_word_for_word_tells_its_event_again() -> None:
     request = two_stories(f"{BRIDGE_LEAD} {GIRDERS}", f"{BRIDGE_LEAD} {BRIDGE_DETAIL}")
-    draft = ExtractiveWriter().write_briefing(request)
-    assert [t.story for t in draft.takeaways] == ["closure"]
-    assert draft.retold == {"detour": "closure"}
+    assert told_by(request) == [None, "closure"]
 
 
 def test_a_takeaway_does_not_say_again_what_an_earlier_takeaway_quoted() -> None:
@@ -591,6 +597,7 @@ def test_a_takeaway_does_not_say_again_what_an_earlier_takeaway_quoted() -> None
 def test_an_op_eds_opening_does_not_tell_the_event_of_a_later_story() -> None:
     """An op-ed argues; the news report of the same event is still news: told, lead first."""
     request = two_stories(f"{BRIDGE_LEAD} {GIRDERS}", f"{BRIDGE_AGAIN} {BRIDGE_DETAIL}", 1)
+    assert told_by(request, meaning(BRIDGE_LEAD, BRIDGE_AGAIN)) == [None, None]
     draft = ExtractiveWriter(embed=meaning(BRIDGE_LEAD, BRIDGE_AGAIN)).write_briefing(request)
     assert [t.story for t in draft.takeaways] == ["closure", "detour"]
     assert draft.takeaways[0].sentences[0].text.startswith("An op-ed from Harbor Gazette argues")
@@ -605,12 +612,10 @@ def test_a_lead_that_an_earlier_takeaway_gave_as_background_is_still_told() -> N
     assert draft.takeaways[1].sentences[0].text == GIRDERS_AGAIN
 
 
-def test_an_op_ed_that_argues_from_an_earlier_takeaways_event_is_still_written() -> None:
+def test_an_op_ed_that_argues_from_an_earlier_storys_event_is_still_written() -> None:
     """Its opening says the first story's lead again, as an argument: no event told twice."""
     request = two_stories(f"{BRIDGE_LEAD} {GIRDERS}", f"{BRIDGE_AGAIN} {BRIDGE_DETAIL}", 2)
-    draft = ExtractiveWriter(embed=meaning(BRIDGE_LEAD, BRIDGE_AGAIN)).write_briefing(request)
-    assert [t.story for t in draft.takeaways] == ["closure", "detour"]
-    assert draft.retold == {}
+    assert told_by(request, meaning(BRIDGE_LEAD, BRIDGE_AGAIN)) == [None, None]
 
 
 def test_a_fact_an_op_ed_argued_from_is_still_reported() -> None:

@@ -16,15 +16,26 @@ from pathlib import Path
 
 import pytest
 
+from citebrief.brief import briefing as briefing_module
 from citebrief.brief.answer import ask
 from citebrief.brief.briefing import build_briefing, plan_briefing
-from citebrief.brief.writers import ExtractiveWriter
+from citebrief.brief.writers import Events, ExtractiveWriter
 from citebrief.errors import ThinEvidenceError
-from citebrief.models import Briefing, BriefingRequest, Conversation, Desk, Draft, Outcome, Window
+from citebrief.models import (
+    Briefing,
+    BriefingRequest,
+    Conversation,
+    Desk,
+    Draft,
+    Outcome,
+    StoryPassages,
+    Window,
+)
 from citebrief.settings import load_settings
 from citebrief.stories import params
 from citebrief.stories.find import find_stories
 from citebrief.stories.relevance import RelevanceModel, Signals
+from citebrief.stories.select import choose
 from citebrief.verify.lexical import LexicalVerifier
 from citebrief.workspace import Workspace, open_workspace
 from tests.conftest import CORPUS, NEWS
@@ -112,36 +123,50 @@ class _LosesTheLastStory(ExtractiveWriter):
         return draft
 
 
-class _RetellsTheLastStory(ExtractiveWriter):
-    """A writer that finds the last story it is given told by its first takeaway."""
+class _LastRetellsTheFirst(Events):
+    """Finds that the ``last``-th story it is shown tells again the event of the first."""
 
-    def write_briefing(self, request: BriefingRequest) -> Draft:
-        draft = super().write_briefing(request)
-        last = draft.takeaways.pop()
-        draft.retold[last.story] = draft.takeaways[0].story
-        return draft
+    last = 3
+
+    def told_by(self, group: StoryPassages) -> str | None:
+        self.seen = [*getattr(self, "seen", []), group.story.id]
+        return self.seen[0] if len(self.seen) == self.last else None
 
 
-@pytest.mark.parametrize(
-    ("writer", "why"),
-    [
-        (
-            _LosesTheLastStory(),
-            "no sentence of its articles stands alone and checks out against its source",
-        ),
-        (_RetellsTheLastStory(), "it tells again the event of another takeaway"),
-    ],
-)
-def test_a_story_on_topic_without_a_takeaway_is_accounted_for(
-    ws: Workspace, writer: ExtractiveWriter, why: str
-) -> None:
+def test_a_story_on_topic_without_a_takeaway_is_accounted_for(ws: Workspace) -> None:
     full = brief(ws, "HBM export controls", SAMPLE)
-    desk = Desk(writer, LexicalVerifier())
+    desk = Desk(_LosesTheLastStory(), LexicalVerifier())
     short = build_briefing("HBM export controls", ws.evidence, desk, window=SAMPLE)
     assert len(short.takeaways) == len(full.takeaways) - 1
     assert short.report.stories_on_topic == full.report.stories_on_topic
+    why = "no sentence of its articles stands alone and checks out against its source"
     assert short.note.endswith(f"one of them gave no takeaway: {why}")
     assert "one of them" not in full.note
+
+
+def test_a_story_telling_again_an_event_gives_its_place_to_the_next_story_on_topic(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One event grouped as two stories is told once, by either writer (the plan leaves the
+    second out); the next story on topic takes its place, and when none is left the note says
+    why a story on topic has no takeaway."""
+    full = plan_briefing("HBM export controls", ws.evidence, SAMPLE, takeaways=2)
+    on_topic = [s.story.id for s in choose(full.finding, 9)]
+    assert len(on_topic) == 3  # the test needs a third story to take the place
+    assert [g.story.id for g in full.request.stories] == on_topic[:2]
+    monkeypatch.setattr(briefing_module, "Events", type("E", (_LastRetellsTheFirst,), {"last": 2}))
+    plan = plan_briefing("HBM export controls", ws.evidence, SAMPLE, takeaways=2)
+    assert [g.story.id for g in plan.request.stories] == [on_topic[0], on_topic[2]]
+    assert plan.retold == {on_topic[1]: on_topic[0]}
+    assert [p.key for g in plan.request.stories for p in g.passages] == [
+        f"S{n}" for n in range(1, len(plan.retrieval.passages) + 1)
+    ]
+    assert not brief(ws, "HBM export controls", SAMPLE, takeaways=2).note.count("no takeaway")
+    monkeypatch.setattr(briefing_module, "Events", _LastRetellsTheFirst)
+    short = brief(ws, "HBM export controls", SAMPLE)
+    assert [t.story["id"] for t in short.takeaways] == on_topic[:2]
+    why = "it tells again the event of another takeaway"
+    assert short.note.endswith(f"one of them gave no takeaway: {why}")
 
 
 class _WritesNothing(ExtractiveWriter):

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from citebrief.brief import changes, style
 from citebrief.brief.assemble import Claim, Judged, assemble, claims_of
+from citebrief.brief.writers import Events
 from citebrief.corpus.store import Corpus
 from citebrief.errors import ThinEvidenceError, UsageError
 from citebrief.models import (
@@ -52,33 +53,58 @@ STORY_PASSAGES = (2, 4)  # passages a takeaway's story offers the writer: at lea
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """What a briefing will be written from: the request the writer gets, and its evidence."""
+    """What a briefing will be written from: the request the writer gets, and its evidence;
+    ``retold``: the stories on topic left out as telling again the event of a story in the
+    request (story id -> that story's id)."""
 
     request: BriefingRequest
     retrieval: Retrieval
     finding: Finding
+    retold: dict[str, str] = field(default_factory=dict)
+
+    def left_out_as_retold(self, told: set[str], asked: int) -> int:
+        """How many of the takeaways asked for are missing because their story told again
+        the event of a story still ``told`` in the briefing (the next stories on topic fill
+        the others' places)."""
+        empty = min(asked, len(self.finding.on_topic)) - len(self.request.stories)
+        return min(empty, sum(teller in told for teller in self.retold.values()))
 
 
 def plan_briefing(
     topic: str, evidence: Evidence, window: Window = ALL_DATES, takeaways: int = 3
 ) -> Plan:
     """The stories of the window most about ``topic`` (up to ``takeaways``) with the passages
-    each offers the writer; ThinEvidenceError, saying why, when no story is about it. Nothing
-    is written: a dry run prices a briefing from its plan. A topic asked as a question (ending
-    in "?") is judged as ``ask`` judges questions."""
+    each offers the writer; ThinEvidenceError, saying why, when no story is about it. A story
+    that tells again the event of a story taken before it (``writers.Events``: one event
+    grouped as two stories) is left out, and the next story on topic takes its place, so that
+    neither writer tells one event twice. Nothing is written: a dry run prices a briefing from
+    its plan. A topic asked as a question (ending in "?") is judged as ``ask`` judges
+    questions."""
     finding = _found(topic, evidence, window, question=topic.rstrip().endswith("?"))
-    chosen = [s.story for s in choose(finding, takeaways)]
+    ranked = [s.story for s in choose(finding, len(finding.on_topic))]
     assert finding.hits is not None
-    add_articles(finding.hits, evidence, {a for s in chosen for a in s.articles})
+    add_articles(finding.hits, evidence, {a for s in ranked[:takeaways] for a in s.articles})
     low, high = STORY_PASSAGES
-    each = max(low, min(high, evidence.settings.max_passages // len(chosen)))
+    each = max(low, min(high, evidence.settings.max_passages // min(takeaways, len(ranked))))
+    events = Events(topic, evidence.index.embeddings.embed_documents)
     groups: list[StoryPassages] = []
-    for story in chosen:
+    retold: dict[str, str] = {}
+    for position, story in enumerate(ranked):
+        if len(groups) == takeaways:
+            break
+        if position >= takeaways:  # in the place of a story left out
+            add_articles(finding.hits, evidence, set(story.articles))
         first = 1 + sum(len(g.passages) for g in groups)
         prefer_leads(finding.hits, evidence, set(story.articles))
         passages = select(finding.hits, evidence, each, within=set(story.articles), first_key=first)
-        if passages:
-            groups.append(StoryPassages(story, passages))
+        if not passages:
+            continue
+        group = StoryPassages(story, passages)
+        teller = events.told_by(group)
+        if teller is not None:
+            retold[story.id] = teller
+            continue
+        groups.append(group)
     retrieval = _retrieval(finding, [p for g in groups for p in g.passages], evidence)
     settings = evidence.settings
     require_evidence(
@@ -88,7 +114,8 @@ def plan_briefing(
         min_passages=settings.min_passages,
         min_articles=settings.min_articles,
     )
-    return Plan(BriefingRequest(topic, window, groups, today=_today()), retrieval, finding)
+    request = BriefingRequest(topic, window, groups, today=_today())
+    return Plan(request, retrieval, finding, retold)
 
 
 def build_briefing(
@@ -126,7 +153,7 @@ def build_briefing(
         window,
         written=len(briefing.takeaways),
         strict=removed,
-        retold=sum(s in told for s in draft.retold.values()),
+        retold=plan.left_out_as_retold(told, takeaways),
     )
     if not briefing.takeaways:  # stories on the topic, and not one sentence to say of them
         raise ThinEvidenceError(

@@ -32,6 +32,7 @@ from citebrief.models import (
     DraftSentence,
     DraftTakeaway,
     Passage,
+    StoryPassages,
     Writer,
 )
 from citebrief.settings import Settings
@@ -223,15 +224,37 @@ class _Told:
 
     sameness: _Sameness
     said: list[_Candidate] = field(default_factory=list)  # the news sentences quoted
-    leads: dict[str, _Candidate] = field(default_factory=dict)  # news leads, by their story
-    retold: dict[str, str] = field(default_factory=dict)  # story left out -> story told
 
     def says_again(self, c: _Candidate) -> bool:
         return any(self.sameness.same(c, o) for o in self.said)
 
-    def retells(self, lead: _Candidate) -> str | None:
-        """The story whose takeaway's lead this lead says again, if any."""
-        return next((s for s, o in self.leads.items() if self.sameness.same(lead, o)), None)
+
+class Events:
+    """The events a briefing tells, known by their stories' leads, whichever writer writes: a
+    story whose lead says again the lead of a story taken before tells the same event (one
+    event grouped as two stories: "President Joe Biden announced an agreement on a bipartisan
+    infrastructure package Thursday" after CNN's "We have a deal" lead) and gets no takeaway of
+    its own. A story's lead is the sentence the extractive writer opens its takeaway with
+    (``_lead``), whatever else was quoted: a lead copied word for word is the same event. An
+    op-ed's opening argues; it tells no event."""
+
+    def __init__(self, topic: str, embed: Embed | None = None) -> None:
+        self.topic = topic
+        self.sameness = _Sameness(embed)
+        self.leads: dict[str, _Candidate] = {}  # story id -> its lead, news only
+
+    def told_by(self, group: StoryPassages) -> str | None:
+        """The story taken before whose event this story tells again, if any; else None, and
+        this story's event counts as told from now on."""
+        candidates = _candidates(group.passages, set())
+        lead = _lead(candidates, _Scorer(self.topic, group.passages))
+        if lead is None or lead.opinion:
+            return None
+        self.sameness.know([lead])
+        teller = next((s for s, o in self.leads.items() if self.sameness.same(lead, o)), None)
+        if teller is None:
+            self.leads[group.story.id] = lead
+        return teller
 
 
 class _Scorer:
@@ -295,15 +318,9 @@ class ExtractiveWriter:
         told = _Told(_Sameness(self.embed))
         headlines: set[str] = set()
         for group in request.stories:
-            again = self._retells(request.topic, group.passages, told)
-            if again is not None:
-                told.retold[group.story.id] = again
-                continue
             chosen = self._story(request.topic, group.passages, used, told)
             if not chosen:
                 continue
-            if not chosen[0].opinion:  # an op-ed's opening argues; it tells no event
-                told.leads[group.story.id] = chosen[0]
             title = _headline(chosen, group.passages, headlines)  # the lead still first
             headlines.add(title.lower())
             chosen = _reading_order(chosen)
@@ -320,7 +337,7 @@ class ExtractiveWriter:
                 if sentences[-1].text != c.text:
                     framed.add(c.passage.article_id)
             takeaways.append(DraftTakeaway(title, sentences, group.story.id))
-        return Draft(takeaways, writer=self.name, model="extractive", retold=told.retold)
+        return Draft(takeaways, writer=self.name, model="extractive")
 
     def write_answer(self, request: AnswerRequest) -> Draft:
         """One takeaway without a headline: the sentences that best answer the question, each
@@ -364,17 +381,6 @@ class ExtractiveWriter:
             chosen.append(next((c for c in fresh if source(c) not in quoted), fresh[0]))
         sentences = [_draft(c, attribute=False) for c in chosen]
         return Draft([DraftTakeaway("", sentences)] if sentences else [], self.name, "extractive")
-
-    def _retells(self, topic: str, passages: Sequence[Passage], told: _Told) -> str | None:
-        """The story of an earlier takeaway whose lead this story's lead says again: one event
-        grouped as two stories ("President Joe Biden announced an agreement on a bipartisan
-        infrastructure package Thursday" after CNN's "We have a deal" lead), not told twice.
-        The story's lead is its own, whatever earlier takeaways quoted: a lead copied word for
-        word is the same event. An op-ed's opening argues; it tells no event."""
-        candidates = _candidates(passages, set())
-        told.sameness.know(candidates)
-        lead = _lead(candidates, _Scorer(topic, passages))
-        return None if lead is None or lead.opinion else told.retells(lead)
 
     def _story(
         self, topic: str, passages: Sequence[Passage], used: set[str], told: _Told
