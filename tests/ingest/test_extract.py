@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import gzip
 
+import lxml.html
 import pytest
+from lxml import etree
 
 from citebrief.errors import ExtractionError
-from citebrief.ingest.extract import decode, extract_html, extract_plain, sniff_binary
+from citebrief.ingest.extract import (
+    decode,
+    extract_html,
+    extract_plain,
+    sniff_binary,
+    without_layout_tables,
+)
 from citebrief.ingest.furniture import without_furniture
 from tests.conftest import CORPUS, NEWS, article_html, paragraphs
 
@@ -117,3 +125,46 @@ def test_a_macrumors_page_loses_the_sidebar_teaser_trafilatura_put_above_its_tit
     extracted = extract_html(gzip.decompress(page.read_bytes()).decode("utf-8"))
     assert extracted.text.startswith(f"{TITLE}\n")
     assert "Night mode" not in extracted.text
+
+
+def test_a_page_set_in_a_layout_table_gives_its_paragraphs_not_one_table_row() -> None:
+    """The Space Review's page of 18 November 2019 (shared news pages) sets the whole article
+    in one table cell: the text was "|  | Seeking a bigger role for a big rocket by Jeff Foust
+    Monday, November 18, 2019 Earlier this month, NASA announced ..." on a single line."""
+    name = "c00962aabe7bdd1fca78f5360ea7fa93cd7674863b05157e00827506a7aa58c4.html.gz"
+    page = NEWS / "html" / name
+    text = extract_html(gzip.decompress(page.read_bytes()).decode("utf-8")).text
+    assert text.startswith("Earlier this month, NASA announced the newest milestone")
+    assert "|" not in text
+    assert "Jeff Foust" not in text
+    assert len(text.split("\n")) > 20  # its paragraphs
+
+
+LONG = " ".join(f"Sentence {n} of the report says the council met again." for n in range(30))
+
+
+@pytest.mark.parametrize("declaration", ["", '<?xml version="1.0" encoding="utf-8"?>\n'])
+def test_a_layout_table_is_unwrapped_and_a_data_table_kept(declaration: str) -> None:
+    """A cell of a thousand characters holds prose; a table of short cells holds data."""
+    data = "<table><tr><th>Year</th><th>Seats</th></tr><tr><td>2025</td><td>41</td></tr></table>"
+    layout = f"<table><tr><td><p>{LONG}</p><p>{LONG}</p></td><td>Ad</td></tr></table>"
+    page = f"{declaration}<html><body>{layout}{data}</body></html>"
+    unwrapped = without_layout_tables(page)
+    assert "<td><p>" not in unwrapped
+    assert "<td>2025</td>" in unwrapped
+    assert unwrapped.count("<p>") == 2
+    assert without_layout_tables(data) == data
+
+
+@pytest.mark.parametrize("page", ["<td", "<td>\x00</td>", f"<td>{LONG}</td>"])
+def test_a_page_that_cannot_be_parsed_for_tables_is_left_as_it_is(
+    page: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Broken markup, no cell of prose, or a parser that gives up: the page as it came."""
+    if len(page) > 100:
+
+        def gives_up(html: str) -> None:
+            raise etree.ParserError("Document is empty")
+
+        monkeypatch.setattr(lxml.html, "fromstring", gives_up)
+    assert without_layout_tables(page) == page

@@ -12,8 +12,10 @@ import re
 import zlib
 from dataclasses import dataclass
 
+import lxml.html
 import trafilatura
 from charset_normalizer import from_bytes
+from lxml import etree
 
 from citebrief.errors import ExtractionError
 from citebrief.ingest.furniture import without_furniture
@@ -184,12 +186,38 @@ def _iso_date(value: str | None) -> str:
     return match.group(0) if match else ""
 
 
+LAYOUT_CELL = 1000  # characters: a table cell this long holds prose, not data
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")  # lxml refuses it in a str
+
+
+def without_layout_tables(html: str) -> str:
+    """The page with its layout tables made plain blocks: a table whose cell holds a whole
+    article (The Space Review sets its pages in one) would reach the text as a single table
+    row, title, byline and every paragraph run together behind "|  |" (1 of the 62 shared news
+    pages). Tables of data, whose cells are short, stay tables. The page unchanged when it has
+    no such table or cannot be parsed."""
+    if "<td" not in html and "<TD" not in html:
+        return html
+    try:
+        tree = lxml.html.fromstring(_XML_DECLARATION.sub("", html, count=1))
+        cells = [c for c in tree.iter("td", "th") if len(c.text_content()) >= LAYOUT_CELL]
+        if not cells:
+            return html
+        for cell in cells:
+            for table in cell.iterancestors("table"):
+                for element in table.iter("table", "thead", "tbody", "tfoot", "tr", "td", "th"):
+                    element.tag = "div"
+        return str(lxml.html.tostring(tree, encoding="unicode"))
+    except (ValueError, etree.ParserError):
+        return html
+
+
 def extract_html(html: str, url: str = "", min_chars: int = 0) -> Extracted:
     """Main text and metadata of an HTML page; ExtractionError when it holds no article."""
     if not html.strip():
         raise ExtractionError("empty page")
     document = trafilatura.bare_extraction(
-        html,
+        without_layout_tables(html),
         url=url or None,
         with_metadata=True,
         include_comments=False,
