@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from citebrief.models import Passage
+from typing import ClassVar
+
+from citebrief.brief.writers import Embed, Events
+from citebrief.models import Passage, StoryPassages
 
 
 def passage(
@@ -28,3 +31,23 @@ def passage(
         published=published,
         url=f"https://{host}/{key.lower()}",
     )
+
+
+def retelling(nth: int) -> type[Events]:
+    """``Events`` that find the ``nth`` story shown to them telling again the event of the
+    first, and every other story a new event; ``made_with`` records the embeddings each was
+    given."""
+
+    class Retelling(Events):
+        made_with: ClassVar[list[Embed | None]] = []
+
+        def __init__(self, topic: str, embed: Embed | None = None) -> None:
+            super().__init__(topic, embed)
+            self.made_with.append(embed)
+            self.seen: list[str] = []
+
+        def told_by(self, group: StoryPassages) -> str | None:
+            self.seen.append(group.story.id)
+            return self.seen[0] if len(self.seen) == nth else None
+
+    return Retelling

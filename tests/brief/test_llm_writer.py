@@ -24,7 +24,7 @@ from citebrief.brief import briefing as briefing_module
 from citebrief.brief.briefing import build_briefing
 from citebrief.brief.llm_writer import BRIEFING_SCHEMA, SYSTEM, OpenAIWriter, draft_from
 from citebrief.brief.render import to_markdown
-from citebrief.brief.writers import Events, ExtractiveWriter, make_writer
+from citebrief.brief.writers import ExtractiveWriter, make_writer
 from citebrief.errors import ConfigError, LLMError, MalformedOutput
 from citebrief.llm import parse_json_object as parse_draft_json
 from citebrief.models import (
@@ -53,7 +53,7 @@ from tests.openai_server import (
     prompt_of,
     stories_of,
 )
-from tests.records import passage
+from tests.records import passage, retelling
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -960,14 +960,6 @@ def test_the_prompt_gives_each_chosen_story_its_own_block_of_passages(
     assert briefing.takeaways[0].story is not None
 
 
-class _SecondRetellsTheFirst(Events):
-    """Finds that the second story it is shown tells again the event of the first."""
-
-    def told_by(self, group: StoryPassages) -> str | None:
-        self.seen = [*getattr(self, "seen", []), group.story.id]
-        return self.seen[0] if len(self.seen) == 2 else None
-
-
 def test_a_story_telling_again_another_storys_event_is_not_given_to_the_llm(
     corpus: Workspace,
     chat: ChatServer,
@@ -978,7 +970,7 @@ def test_a_story_telling_again_another_storys_event_is_not_given_to_the_llm(
     the second out for the LLM writer as for the extractive one."""
     chat.compute(cite_first("H"))
     brief(corpus, llm())
-    monkeypatch.setattr(briefing_module, "Events", _SecondRetellsTheFirst)
+    monkeypatch.setattr(briefing_module, "Events", retelling(2))
     chat.compute(cite_first("H"))
     briefing = brief(corpus, llm())
     given, fewer = (list(stories_of(r).values()) for r in chat.requests)

@@ -562,8 +562,12 @@ def told_by(
     request: BriefingRequest, embed: Callable[[list[str]], list[list[float]]] | None = None
 ) -> list[str | None]:
     """What ``Events`` says of each story of the request, in order."""
-    events = Events(request.topic, embed)
-    return [events.told_by(group) for group in request.stories]
+    events, out = Events(request.topic, embed), []
+    for group in request.stories:
+        out.append(events.told_by(group))
+        if out[-1] is None:
+            events.tell(group)
+    return out
 
 
 def test_a_story_whose_lead_says_again_an_earlier_storys_lead_tells_its_event_again() -> None:

@@ -13,13 +13,14 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from citebrief.brief import briefing as briefing_module
 from citebrief.brief.answer import ask
 from citebrief.brief.briefing import build_briefing, plan_briefing
-from citebrief.brief.writers import Events, ExtractiveWriter
+from citebrief.brief.writers import ExtractiveWriter
 from citebrief.errors import ThinEvidenceError
 from citebrief.models import (
     Briefing,
@@ -28,17 +29,18 @@ from citebrief.models import (
     Desk,
     Draft,
     Outcome,
-    StoryPassages,
+    Passage,
     Window,
 )
 from citebrief.settings import load_settings
 from citebrief.stories import params
 from citebrief.stories.find import find_stories
-from citebrief.stories.relevance import RelevanceModel, Signals
+from citebrief.stories.relevance import Finding, RelevanceModel, Signals
 from citebrief.stories.select import choose
 from citebrief.verify.lexical import LexicalVerifier
 from citebrief.workspace import Workspace, open_workspace
 from tests.conftest import CORPUS, NEWS
+from tests.records import retelling
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -123,16 +125,6 @@ class _LosesTheLastStory(ExtractiveWriter):
         return draft
 
 
-class _LastRetellsTheFirst(Events):
-    """Finds that the ``last``-th story it is shown tells again the event of the first."""
-
-    last = 3
-
-    def told_by(self, group: StoryPassages) -> str | None:
-        self.seen = [*getattr(self, "seen", []), group.story.id]
-        return self.seen[0] if len(self.seen) == self.last else None
-
-
 def test_a_story_on_topic_without_a_takeaway_is_accounted_for(ws: Workspace) -> None:
     full = brief(ws, "HBM export controls", SAMPLE)
     desk = Desk(_LosesTheLastStory(), LexicalVerifier())
@@ -148,25 +140,58 @@ def test_a_story_telling_again_an_event_gives_its_place_to_the_next_story_on_top
     ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One event grouped as two stories is told once, by either writer (the plan leaves the
-    second out); the next story on topic takes its place, and when none is left the note says
+    second out, judged with the model's embeddings); the next story on topic takes its place,
+    even when no chunk of it was among the topic's hits, and when none is left the note says
     why a story on topic has no takeaway."""
     full = plan_briefing("HBM export controls", ws.evidence, SAMPLE, takeaways=2)
-    on_topic = [s.story.id for s in choose(full.finding, 9)]
+    on_topic = [s.story for s in choose(full.finding, len(full.finding.on_topic))]
     assert len(on_topic) == 3  # the test needs a third story to take the place
-    assert [g.story.id for g in full.request.stories] == on_topic[:2]
-    monkeypatch.setattr(briefing_module, "Events", type("E", (_LastRetellsTheFirst,), {"last": 2}))
+    assert [g.story.id for g in full.request.stories] == [s.id for s in on_topic[:2]]
+    found = briefing_module._found
+
+    def without_the_third(*args: Any, **kwargs: Any) -> Finding:
+        finding = found(*args, **kwargs)
+        assert finding.hits is not None
+        for chunk, article in list(finding.hits.article_of.items()):
+            if article in on_topic[2].articles:
+                for known in (finding.hits.fused, finding.hits.vectors, finding.hits.article_of):
+                    known.pop(chunk, None)
+        return finding
+
+    second_retells = retelling(2)
+    monkeypatch.setattr(briefing_module, "_found", without_the_third)
+    monkeypatch.setattr(briefing_module, "Events", second_retells)
     plan = plan_briefing("HBM export controls", ws.evidence, SAMPLE, takeaways=2)
-    assert [g.story.id for g in plan.request.stories] == [on_topic[0], on_topic[2]]
-    assert plan.retold == {on_topic[1]: on_topic[0]}
+    assert [g.story.id for g in plan.request.stories] == [on_topic[0].id, on_topic[2].id]
+    assert plan.retold == {on_topic[1].id: on_topic[0].id}
     assert [p.key for g in plan.request.stories for p in g.passages] == [
         f"S{n}" for n in range(1, len(plan.retrieval.passages) + 1)
     ]
-    assert not brief(ws, "HBM export controls", SAMPLE, takeaways=2).note.count("no takeaway")
-    monkeypatch.setattr(briefing_module, "Events", _LastRetellsTheFirst)
+    assert second_retells.made_with[-1] == ws.index.embeddings.embed_documents
+    assert "no takeaway" not in brief(ws, "HBM export controls", SAMPLE, takeaways=2).note
+    monkeypatch.setattr(briefing_module, "Events", retelling(3))
     short = brief(ws, "HBM export controls", SAMPLE)
-    assert [t.story["id"] for t in short.takeaways] == on_topic[:2]
+    assert [t.story["id"] for t in short.takeaways] == [s.id for s in on_topic[:2]]
     why = "it tells again the event of another takeaway"
     assert short.note.endswith(f"one of them gave no takeaway: {why}")
+
+
+def test_a_story_without_passages_gives_its_place_to_the_next_story_on_topic(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full = plan_briefing("HBM export controls", ws.evidence, SAMPLE, takeaways=2)
+    on_topic = [s.story for s in choose(full.finding, len(full.finding.on_topic))]
+    chosen = briefing_module.select
+
+    def nothing_of_the_second(*args: Any, **kwargs: Any) -> list[Passage]:
+        if kwargs.get("within") == set(on_topic[1].articles):
+            return []
+        return chosen(*args, **kwargs)
+
+    monkeypatch.setattr(briefing_module, "select", nothing_of_the_second)
+    plan = plan_briefing("HBM export controls", ws.evidence, SAMPLE, takeaways=2)
+    assert [g.story.id for g in plan.request.stories] == [on_topic[0].id, on_topic[2].id]
+    assert plan.retold == {}
 
 
 class _WritesNothing(ExtractiveWriter):

@@ -1,13 +1,15 @@
 """Briefings and answers, end to end: find the stories, write, verify, assemble.
 
 A briefing takes the stories of the window that are about its topic (``stories.find``), the best
-first, one takeaway each (``stories.select``); it refuses, saying why, when none is. Each chosen
-story gives the writer its own passages (``stories.retrieve.select`` within its articles); the
-writer drafts one takeaway per story, citing passage keys; every drafted sentence is judged
-against its cited passages (an unsupported one is re-cited to a passage of its own story that
-supports it, if there is one), and ``assemble`` applies the citation contract. An answer is the
-same with one takeaway drawn from the stories on the question. The result carries its evidence:
-stories and their relevance, verdicts, spans, retrieval settings, timings.
+first, one takeaway each (``stories.select``); it refuses, saying why, when none is. A story that
+tells again the event of one taken before, or that offers no passage, gives its place to the next
+story on the topic. Each chosen story gives the writer its own passages
+(``stories.retrieve.select`` within its articles); the writer drafts one takeaway per story,
+citing passage keys; every drafted sentence is judged against its cited passages (an
+unsupported one is re-cited to a passage of its own story that supports it, if there is one),
+and ``assemble`` applies the citation contract. An answer is the same with one takeaway drawn
+from the stories on the question. The result carries its evidence: stories and their relevance,
+verdicts, spans, retrieval settings, timings.
 """
 
 from __future__ import annotations
@@ -54,19 +56,22 @@ STORY_PASSAGES = (2, 4)  # passages a takeaway's story offers the writer: at lea
 @dataclass(frozen=True, slots=True)
 class Plan:
     """What a briefing will be written from: the request the writer gets, and its evidence;
-    ``retold``: the stories on topic left out as telling again the event of a story in the
-    request (story id -> that story's id)."""
+    ``asked``: the takeaways asked for; ``retold``: the stories on topic left out as telling
+    again the event of a story in the request (story id -> that story's id)."""
 
     request: BriefingRequest
     retrieval: Retrieval
     finding: Finding
+    asked: int
     retold: dict[str, str] = field(default_factory=dict)
 
-    def left_out_as_retold(self, told: set[str], asked: int) -> int:
-        """How many of the takeaways asked for are missing because their story told again
-        the event of a story still ``told`` in the briefing (the next stories on topic fill
-        the others' places)."""
-        empty = min(asked, len(self.finding.on_topic)) - len(self.request.stories)
+    def left_out_as_retold(self, told: set[str]) -> int:
+        """How many places of the takeaways asked for stayed empty because a story told again
+        the event of a story still ``told`` in the briefing (``--strict`` may remove one); the
+        next stories on topic fill the places while there are any. Counted, not traced: when a
+        story without passages and one told again both leave a place, while only one place is
+        empty, the note gives the second reason."""
+        empty = min(self.asked, len(self.finding.on_topic)) - len(self.request.stories)
         return min(empty, sum(teller in told for teller in self.retold.values()))
 
 
@@ -76,10 +81,10 @@ def plan_briefing(
     """The stories of the window most about ``topic`` (up to ``takeaways``) with the passages
     each offers the writer; ThinEvidenceError, saying why, when no story is about it. A story
     that tells again the event of a story taken before it (``writers.Events``: one event
-    grouped as two stories) is left out, and the next story on topic takes its place, so that
-    neither writer tells one event twice. Nothing is written: a dry run prices a briefing from
-    its plan. A topic asked as a question (ending in "?") is judged as ``ask`` judges
-    questions."""
+    grouped as two stories) is left out, so that neither writer tells one event twice, and so
+    is a story none of whose passages can be offered; the next story on topic takes the place.
+    Nothing is written: a dry run prices a briefing from its plan. A topic asked as a question
+    (ending in "?") is judged as ``ask`` judges questions."""
     finding = _found(topic, evidence, window, question=topic.rstrip().endswith("?"))
     ranked = [s.story for s in choose(finding, len(finding.on_topic))]
     assert finding.hits is not None
@@ -104,6 +109,7 @@ def plan_briefing(
         if teller is not None:
             retold[story.id] = teller
             continue
+        events.tell(group)
         groups.append(group)
     retrieval = _retrieval(finding, [p for g in groups for p in g.passages], evidence)
     settings = evidence.settings
@@ -115,7 +121,7 @@ def plan_briefing(
         min_articles=settings.min_articles,
     )
     request = BriefingRequest(topic, window, groups, today=_today())
-    return Plan(request, retrieval, finding, retold)
+    return Plan(request, retrieval, finding, takeaways, retold)
 
 
 def build_briefing(
@@ -153,7 +159,7 @@ def build_briefing(
         window,
         written=len(briefing.takeaways),
         strict=removed,
-        retold=plan.left_out_as_retold(told, takeaways),
+        retold=plan.left_out_as_retold(told),
     )
     if not briefing.takeaways:  # stories on the topic, and not one sentence to say of them
         raise ThinEvidenceError(

@@ -11,6 +11,9 @@ Only sentences that stand alone are used (``style.problems``), and none that say
 the takeaway already said: in most of its words, or, given sentence embeddings, in other words
 (another outlet's lead of the same event). The headline is the cleaned title of a cited article,
 the most representative one, never repeated.
+
+``Events`` tells, by the same test on their leads, a story that tells again the event of a story
+taken before (one event grouped as two stories); the briefing's plan uses it for either writer.
 """
 
 from __future__ import annotations
@@ -241,20 +244,28 @@ class Events:
     def __init__(self, topic: str, embed: Embed | None = None) -> None:
         self.topic = topic
         self.sameness = _Sameness(embed)
-        self.leads: dict[str, _Candidate] = {}  # story id -> its lead, news only
+        self.leads: dict[str, _Candidate] = {}  # story id -> its lead, of the stories told
 
     def told_by(self, group: StoryPassages) -> str | None:
-        """The story taken before whose event this story tells again, if any; else None, and
-        this story's event counts as told from now on."""
-        candidates = _candidates(group.passages, set())
-        lead = _lead(candidates, _Scorer(self.topic, group.passages))
+        """The story told before whose event this story tells again, if any (never for a
+        story whose lead is an op-ed's opening, or that has none)."""
+        lead = self._lead(group)
+        if lead is None:
+            return None
+        return next((s for s, o in self.leads.items() if self.sameness.same(lead, o)), None)
+
+    def tell(self, group: StoryPassages) -> None:
+        """From now on, this story's event is told."""
+        lead = self._lead(group)
+        if lead is not None:
+            self.leads[group.story.id] = lead
+
+    def _lead(self, group: StoryPassages) -> _Candidate | None:
+        lead = _lead(_candidates(group.passages, set()), _Scorer(self.topic, group.passages))
         if lead is None or lead.opinion:
             return None
         self.sameness.know([lead])
-        teller = next((s for s, o in self.leads.items() if self.sameness.same(lead, o)), None)
-        if teller is None:
-            self.leads[group.story.id] = lead
-        return teller
+        return lead
 
 
 class _Scorer:
