@@ -116,6 +116,16 @@ def test_fewer_stories_give_fewer_takeaways_and_the_briefing_says_so(ws: Workspa
     assert "1 story on this topic" in briefing.note
 
 
+def test_a_local_page_that_names_no_site_is_told_by_its_files_name(ws: Workspace) -> None:
+    """The Space Review's page (a shared news page, ingested from a file) names no site and
+    has no web host: its story's outlet is its file's name, never ""."""
+    briefing = brief(ws, "NASA Space Launch System")
+    assert briefing.takeaways[0].story is not None
+    assert briefing.takeaways[0].story["outlets"] == [
+        "c00962aabe7bdd1fca78f5360ea7fa93cd7674863b05157e00827506a7aa58c4.html.gz"
+    ]
+
+
 class _LosesTheLastStory(ExtractiveWriter):
     """A writer that finds nothing to say about the last story it is given."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from citebrief.ingest.urls import article_id, canonical_url, is_media
+from citebrief.ingest.urls import article_id, canonical_url, is_media, outlet_name
 
 
 @pytest.mark.parametrize(
@@ -43,3 +43,19 @@ def test_article_id_is_stable_and_short() -> None:
 )
 def test_is_media_tells_a_picture_or_asset_from_a_page(url: str, media: bool) -> None:
     assert is_media(url) is media
+
+
+@pytest.mark.parametrize(
+    ("site_name", "url", "outlet"),
+    [
+        ("Reuters", "https://www.reuters.com/world/x", "Reuters"),
+        (" ", "https://WWW.Reuters.com/world/x", "www.reuters.com"),
+        ("", "file:///home/ada/pages/harbor%20gazette.html", "harbor gazette.html"),
+        ("", "/home/ada/pages/river-times.html", "river-times.html"),  # a reprint's location
+        ("", "", "Unnamed outlet"),
+    ],
+)
+def test_an_outlet_is_named_by_its_site_its_host_or_its_file(
+    site_name: str, url: str, outlet: str
+) -> None:
+    assert outlet_name(site_name, url) == outlet

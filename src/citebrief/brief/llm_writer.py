@@ -15,6 +15,7 @@ from typing import Any
 from citebrief import templates
 from citebrief.brief import style
 from citebrief.errors import LLMError, MalformedOutput
+from citebrief.ingest.urls import outlet_name
 from citebrief.llm import ChatClient, Message, Reply, parse_json_object
 from citebrief.models import (
     AnswerRequest,
@@ -121,7 +122,8 @@ def _triples(passages: list[Passage]) -> list[tuple[str, str, str]]:
         kind = style.opinion_kind(p.title, p.url, p.section).split(" ", 1)[-1]
         writer = style.byline(p.author, p.site_name)
         label = f"{kind} by {writer}" if kind and writer else kind
-        outlet = f"{p.site_name} ({label})" if kind else p.site_name
+        name = outlet_name(p.site_name, p.url)
+        outlet = f"{name} ({label})" if kind else name
         out.append((p.key, f"{outlet}, {p.published}: {p.title}", p.text))
     return out
 

@@ -134,7 +134,8 @@ def _md_sentence(s: Sentence) -> str:
     return text
 
 
-def _about(src: Source) -> str:
+def source_about(src: Source) -> str:
+    """What a source is: its title, outlet (when it names one), day, and kind of opinion."""
     site = f", {src.site_name}" if src.site_name else ""
     opinion = f" ({src.opinion.split(' ', 1)[1]})" if src.opinion else ""
     return f"{src.title}{site}, {src.published}{opinion}"
@@ -142,7 +143,7 @@ def _about(src: Source) -> str:
 
 def _source_line(src: Source) -> str:
     """A source on one line of plain text (the chat, ``ask``)."""
-    return f"[{src.number}] {_about(src)}. <{src.url}>"
+    return f"[{src.number}] {source_about(src)}. <{src.url}>"
 
 
 def _md_url(url: str) -> str:
@@ -191,8 +192,8 @@ def to_markdown(b: Briefing) -> str:
     lines += ["## Sources", ""]
     for src in b.sources:
         lines += [
-            f'<a id="source-{src.number}"></a>**\\[{src.number}\\]** {md_escape(_about(src))}. '
-            f"{_md_url(src.url)}",
+            f'<a id="source-{src.number}"></a>**\\[{src.number}\\]** '
+            f"{md_escape(source_about(src))}. {_md_url(src.url)}",
             "",
         ]
         for quote in src.quotes:

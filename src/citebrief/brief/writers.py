@@ -27,7 +27,7 @@ import numpy as np
 
 from citebrief.brief import style
 from citebrief.errors import UsageError
-from citebrief.ingest.urls import host_of
+from citebrief.ingest.urls import host_of, outlet_name
 from citebrief.models import (
     AnswerRequest,
     BriefingRequest,
@@ -125,7 +125,7 @@ class _Candidate:
 
     @property
     def outlet(self) -> str:
-        return self.passage.site_name or host_of(self.passage.url) or "one outlet"
+        return outlet_name(self.passage.site_name, self.passage.url)
 
 
 def _candidates(passages: Sequence[Passage], used: set[str]) -> list[_Candidate]:

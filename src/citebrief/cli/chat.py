@@ -20,7 +20,12 @@ from rich.console import Console
 from citebrief import dates
 from citebrief.brief.answer import Condenser, condense_by_llm, condense_by_rule
 from citebrief.brief.llm_writer import OpenAIWriter
-from citebrief.brief.render import answer_markdown, conversation_markdown, sources_markdown
+from citebrief.brief.render import (
+    answer_markdown,
+    conversation_markdown,
+    source_about,
+    sources_markdown,
+)
 from citebrief.corpus.store import Corpus
 from citebrief.errors import CitebriefError
 from citebrief.files import write_atomically
@@ -201,7 +206,7 @@ class ChatSession:
         if article is None:
             say(f"source {arg} was removed from the corpus")
             return
-        say(f"[{source.number}] {source.title}, {source.site_name}, {source.published}")
+        say(f"[{source.number}] {source_about(source)}")
         for quote in source.quotes:  # each cited passage in its context, the cited words bold
             before = article.text[max(0, quote.start - CONTEXT_CHARS) : quote.start]
             after = article.text[quote.end : quote.end + CONTEXT_CHARS]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import PurePosixPath
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track the reader; they never change the article.
@@ -89,6 +90,19 @@ def article_id(canonical: str) -> str:
 
 def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
+
+
+UNNAMED = "Unnamed outlet"
+
+
+def outlet_name(site_name: str, url: str) -> str:
+    """An article's outlet as a reader knows it: the name of its site, else its web host, else,
+    for a local file that names no site, the file's name ("c00962aa....html": the user's own);
+    never "" (a story's outlets read "1 outlet ()" with one)."""
+    if site_name.strip():
+        return site_name.strip()
+    parts = urlsplit(url)
+    return (parts.hostname or "").lower() or PurePosixPath(unquote(parts.path)).name or UNNAMED
 
 
 def is_url(text: str) -> bool:

@@ -18,14 +18,13 @@ the whole question, and so does the whole question's cosine with each story
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from citebrief.corpus import dedup
 from citebrief.corpus.store import Corpus, StoryArticle
-from citebrief.ingest.urls import host_of
+from citebrief.ingest.urls import outlet_name
 from citebrief.models import Story, Window
 from citebrief.stories import relevance
 from citebrief.stories.cluster import Embed, lead, unit
@@ -77,10 +76,10 @@ def describe(
     probability: float = 0.0,
 ) -> Story:
     """A story from its articles in the window (oldest first)."""
-    outlets = list(dict.fromkeys(a.site_name or host_of(a.url) for a in members))
+    outlets = list(dict.fromkeys(outlet_name(a.site_name, a.url) for a in members))
     for a in members:
         for site_name, location in reprints.get(a.id, []):
-            outlet = site_name or host_of(location) or Path(location).name
+            outlet = outlet_name(site_name, location)
             if outlet not in outlets:
                 outlets.append(outlet)
     groups: list[str] = []  # one article per group of near-copies
