@@ -183,6 +183,9 @@ class Passage:
     url: str
     section: str = ""  # the article's section ("Opinion"), or ""
     author: str = ""  # the article's byline as its page gives it, or ""
+    # the surnames its quotes are said by ("..., Dempsey said.") that its article gives as a
+    # person's somewhere, maybe outside every passage ("Dr. Owen Dempsey, ...")
+    people: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)

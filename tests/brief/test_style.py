@@ -14,6 +14,7 @@ from citebrief.brief.style import (
     introduced,
     opinion_kind,
     own_voice,
+    people,
     problems,
     source_title,
     unframe,
@@ -322,6 +323,22 @@ def test_opinion_kind_reads_the_declared_section(section: str, expected: str) ->
             ["dangling reference"],
         ),
         ("After Biden spoke, he said the memory rule stays as written.", []),  # the referent
+        (  # Gizmodo on the shared news pages: who details it?
+            "In a new case study out Monday, they detail how the man came down with a rare form"
+            " of allergy to the bird feathers that filled his new duvet and pillows.",
+            ["dangling reference"],
+        ),
+        (
+            "While he may have used robust language in the past, he is playing his cards closer"
+            " to his chest ahead of the showdown.",
+            ["dangling reference"],
+        ),
+        (  # a thing's pronoun after a long phrase may point into it
+            "Once succinate binds to a tuft cell, it triggers the release of IL-25, which alerts"
+            " the immune system to the problem.",
+            [],
+        ),
+        ("When the committee of senators met on Tuesday afternoon, Schumer said no.", []),
         (  # the sample corpus's Shenzhen Tech Observer: whose numbers?
             "On her numbers, Huawei could ship around 900,000 Ascend dies this year.",
             ["dangling reference"],
@@ -649,3 +666,14 @@ def test_introduced(name: str, text: str, person: bool) -> None:
 def test_a_title_makes_a_surname_a_persons_but_does_not_name_them_in_full() -> None:
     assert introduced("Paul", "“Admit it,” Mr. Paul said.")
     assert not introduced("Paul", "“Admit it,” Mr. Paul said.", titled=False)
+
+
+DEMPSEY = "“Mention it to your health care professional,” Dempsey said."
+
+
+def test_people_are_the_passages_bare_speakers_its_article_gives_as_persons() -> None:
+    """Gizmodo's feather duvet story names Dr. Owen Dempsey in a paragraph no passage holds."""
+    article = f"Dr. Owen Dempsey, a chest physician in Aberdeen, treated him. {DEMPSEY}"
+    assert people(DEMPSEY, article) == {"Dempsey"}
+    assert people(DEMPSEY, DEMPSEY) == frozenset()  # no one's surname, as far as it shows
+    assert people("“We will appeal,” Apple said.", f"Apple sells phones. {DEMPSEY}") == set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -515,6 +516,29 @@ def test_a_speaker_named_by_surname_alone_is_quoted_only_after_the_full_name() -
     assert texts.index(next(t for t in texts if "Zhang said" in t)) > texts.index(
         next(t for t in texts if "Zhang Ruolan" in t)
     )
+
+
+def test_a_speaker_introduced_outside_the_passages_is_still_a_speaker_to_name_first() -> None:
+    """Gizmodo (shared news pages): "..., Dempsey said." was quoted as if Dempsey were a
+    company, because no passage said who he is; the article does (``Passage.people``)."""
+    text = (
+        "A man developed a rare allergy to the feathers of his new duvet and pillows, "
+        "doctors in Scotland reported on Monday in the journal BMJ Case Reports. "
+        "“Hold onto your feather bedding, but if you do get chest symptoms, mention it to "
+        "your health care professional,” Dempsey said."
+    )
+    found = Passage("S1", "c1", "a1", 0, len(text), text, 0.1, 0.5, "Feather duvet lung",
+                    "Gizmodo", "2026-11-18", "https://g.example/duvet")  # fmt: skip
+
+    def quoted(people: frozenset[str]) -> list[str]:
+        request = BriefingRequest(
+            "feather duvet allergy", WINDOW, [story("one", [replace(found, people=people)])]
+        )
+        (takeaway,) = ExtractiveWriter().write_briefing(request).takeaways
+        return [s.text for s in takeaway.sentences]
+
+    assert any("Dempsey said" in t for t in quoted(frozenset()))
+    assert not any("Dempsey said" in t for t in quoted(frozenset({"Dempsey"})))
 
 
 def test_an_answer_names_a_speaker_before_quoting_them_by_surname() -> None:

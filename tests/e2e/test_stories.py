@@ -126,6 +126,19 @@ def test_a_local_page_that_names_no_site_is_told_by_its_files_name(ws: Workspace
     ]
 
 
+def test_a_speaker_the_article_introduces_outside_the_passages_is_not_quoted_unnamed(
+    ws: Workspace,
+) -> None:
+    """Gizmodo's "..., Dempsey said." (Dr. Owen Dempsey, named in a paragraph no passage
+    holds) was quoted as though Dempsey were a company (by the writer `citebrief` makes,
+    which knows the model's sentence embeddings)."""
+    desk = Desk(ws.writer("extractive"), LexicalVerifier())
+    briefing = build_briefing("Feather duvet lung", ws.evidence, desk)
+    said = [s.text for t in briefing.takeaways for s in t.sentences]
+    assert any("feather" in s.lower() for s in said)
+    assert not any("Dempsey said" in s for s in said)
+
+
 class _LosesTheLastStory(ExtractiveWriter):
     """A writer that finds nothing to say about the last story it is given."""
 

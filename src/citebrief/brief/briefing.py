@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from citebrief.brief import changes, style
@@ -45,7 +45,7 @@ from citebrief.models import (
 from citebrief.stories.find import find_stories
 from citebrief.stories.rank import require_evidence
 from citebrief.stories.relevance import Finding, key_terms
-from citebrief.stories.retrieve import Evidence, add_articles, prefer_leads, select
+from citebrief.stories.retrieve import Evidence, Hits, add_articles, prefer_leads, select
 from citebrief.stories.select import choose, for_answer, refusal, stories_note
 
 ANSWER_PASSAGES = 8  # an answer is short: it draws on at most this many passages
@@ -101,7 +101,7 @@ def plan_briefing(
             add_articles(finding.hits, evidence, set(story.articles))
         first = 1 + sum(len(g.passages) for g in groups)
         prefer_leads(finding.hits, evidence, set(story.articles))
-        passages = select(finding.hits, evidence, each, within=set(story.articles), first_key=first)
+        passages = _passages(finding.hits, evidence, each, set(story.articles), first)
         if not passages:
             continue
         group = StoryPassages(story, passages)
@@ -122,6 +122,21 @@ def plan_briefing(
     )
     request = BriefingRequest(topic, window, groups, today=_today())
     return Plan(request, retrieval, finding, takeaways, retold)
+
+
+def _passages(
+    hits: Hits, evidence: Evidence, limit: int, within: set[str], first_key: int = 1
+) -> list[Passage]:
+    """``select``'s passages of these articles, each knowing which of its speakers named by
+    surname alone its article gives as a person (``Passage.people``): the writer may quote
+    "..., Dempsey said." only after a sentence that says who Dempsey is."""
+    passages = select(hits, evidence, limit, within=within, first_key=first_key)
+    texts: dict[str, str] = {}
+    for p in passages:
+        if p.article_id not in texts:
+            article = evidence.corpus.get(p.article_id)
+            texts[p.article_id] = article.text if article is not None else p.text
+    return [replace(p, people=style.people(p.text, texts[p.article_id])) for p in passages]
 
 
 def build_briefing(
@@ -192,7 +207,7 @@ def build_answer(
     assert finding.hits is not None
     add_articles(finding.hits, evidence, articles)
     most = min(evidence.settings.max_passages, ANSWER_PASSAGES)
-    passages = select(finding.hits, evidence, most, within=articles)
+    passages = _passages(finding.hits, evidence, most, articles)
     retrieval = _retrieval(finding, passages, evidence, min_passages=1, min_articles=1)
     require_evidence(question, window, passages, min_passages=1, min_articles=1)
     timings = {"retrieval": time.perf_counter() - started}

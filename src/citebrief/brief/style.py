@@ -270,11 +270,17 @@ _TERMINAL = re.compile(r"[.!?][\"”’)\]]*$")
 
 
 # a pronoun right after a short opening phrase: "Notably, he forwarded ...", "On Tuesday, it
-# announced ..."; the phrase may hold the referent ("After Biden spoke, he said ...": a name)
+# announced ..."; the phrase may hold the referent ("After Biden spoke, he said ...": a name).
+# A person's pronoun dangles after a longer phrase too, when it names no one: "In a new case
+# study out Monday, they detail how the man ...", "While he may have used robust language in
+# the past, he is playing ..." (the only two among the 3,008 standalone sentences of the
+# AllSides, shared news and sample pages, both dangling); a thing's may point into the phrase
+# ("Once succinate binds to a tuft cell, it triggers ...")
 _OPENING_PRONOUN = re.compile(
-    r"^(?P<opening>[A-Z][^,;:“”\"()]{1,40}),\s+"
-    r"(?:he|she|it|they|his|her|its|their|these|those)\b(?!\s+(?:who|whom|whose)\b)"
+    r"^(?P<opening>[A-Z][^,;:“”\"()]{1,80}),\s+"
+    r"(?P<pronoun>he|she|it|they|his|her|its|their|these|those)\b(?!\s+(?:who|whom|whose)\b)"
 )
+_PERSONAL = frozenset("he she they his her their".split())
 # ... or right after a sentence adverb, without a comma: "Now it’s pouring more than $3
 # billion ...", "Perhaps it’s even Star Wars Raider ..." (those of ``_DANGLING`` dangle already;
 # "Now IT departments ..." is no pronoun)
@@ -299,14 +305,15 @@ _CALENDAR = frozenset(
 
 
 def _pronoun_after_opening(sentence: str) -> bool:
-    """A pronoun whose referent is not in the short phrase before it (no name but a day's)."""
+    """A pronoun whose referent is not in the phrase before it (no name but a day's): a short
+    phrase, or any for a person's pronoun."""
     match = _OPENING_PRONOUN.match(sentence)
     if match is None:
         return False
     first, *later = match.group("opening").split()
     named = re.search(r"['’]s$", first) or (first.isupper() and len(first) > 1)  # "JBS's servers"
     return (
-        len(later) < 6
+        (len(later) < 6 or match.group("pronoun").lower() in _PERSONAL)
         and not named
         and not any(w[:1].isupper() and w.lower().strip(".") not in _CALENDAR for w in later)
     )
@@ -473,6 +480,14 @@ def bare_speaker(sentence: str) -> str:
         if name.lower() not in _NOT_GIVEN and not _GIVEN.search(outside[: match.start("name")]):
             return name
     return ""
+
+
+def people(passage: str, article: str) -> frozenset[str]:
+    """The surnames that alone name the speakers of the passage's sentences (``bare_speaker``)
+    and that the whole ``article`` gives as a person's (``introduced``): "Dempsey" in "...,"
+    Dempsey said." when the article, outside the passage, names "Dr. Owen Dempsey"."""
+    speakers = {bare_speaker(passage[s:e]) for s, e in sentence_spans(passage)} - {""}
+    return frozenset(name for name in speakers if introduced(name, article))
 
 
 def introduced(name: str, text: str, *, titled: bool = True) -> bool:

@@ -176,8 +176,12 @@ def _passage_candidates(passage: Passage, used: set[str], before: str) -> list[_
             if words and not words <= title:  # the title again, in the body: the headline's job
                 quoted = text[span[0] : span[1]]
                 speaker = style.bare_speaker(quoted)
-                if speaker and not style.introduced(speaker, f"{before} {text[: span[1]]}"):
-                    speaker = ""  # no one's surname, as far as the passages show ("Apple says")
+                if (
+                    speaker
+                    and speaker not in passage.people
+                    and not style.introduced(speaker, f"{before} {text[: span[1]]}")
+                ):
+                    speaker = ""  # no one's surname, as far as the article shows ("Apple says")
                 start = passage.start + span[0]
                 out.append(_Candidate(passage, quoted, start, words, opinion, speaker))
     return out
