@@ -155,6 +155,28 @@ def test_a_question_asking_why_is_answered_by_a_sentence_with_a_cause(
     assert opening(question, TALKS) == TALKS[first]
 
 
+SONDLAND = [  # the AP's preview of his testimony (shared news pages), shortened
+    "Sondland routinely bragged about his proximity to Trump and drew alarm from the foreign"
+    " service as part of an irregular channel of diplomacy led by Rudy Giuliani.",
+    "Trump has recently tried to suggest that he barely knows his hand-picked ambassador, but"
+    " Sondland has said he has spoken several times with the president.",
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [  # what someone said answers what they said, not the sentence naming most of its words
+        ("What did Sondland say about Trump?", 1),
+        ("What did Gordon Sondland tell investigators about Trump?", 1),
+        ("What is Sondland's relationship to Trump?", 0),
+    ],
+)
+def test_a_question_asking_what_someone_said_is_answered_by_what_they_said(
+    question: str, first: int
+) -> None:
+    assert opening(question, SONDLAND) == SONDLAND[first]
+
+
 FRAMEWORK = [
     "The bipartisan infrastructure framework was welcomed by senators of both parties.",
     "The bipartisan framework would cost $1.2 trillion over eight years.",

@@ -340,6 +340,19 @@ def test_a_question_the_corpus_can_answer_is_answered_from_its_story(ws: Workspa
     assert all(s.url.split("/")[2].endswith(".example") for s in turn.answer.sources)
 
 
+def test_an_answer_from_one_article_reads_more_of_it_than_a_briefings_story(
+    ws: Workspace,
+) -> None:
+    """The BBC's report (shared news pages) gives the prosecutors' reason in its third passage:
+    an answer drawing on one article is not held to the two passages a story gives a briefing."""
+    turn = ws.ask(
+        "Why did Sweden drop the Assange investigation?", Conversation(), writer="extractive"
+    )
+    assert turn.answer is not None, turn.note
+    said = " ".join(s.text for t in turn.answer.takeaways for s in t.sentences)
+    assert "the evidence has weakened considerably" in said
+
+
 NEVER = RelevanceModel((0.0,) * len(Signals.FEATURES), -50.0, 0.5, 0.5, 0.99)
 
 

@@ -125,12 +125,19 @@ def plan_briefing(
 
 
 def _passages(
-    hits: Hits, evidence: Evidence, limit: int, within: set[str], first_key: int = 1
+    hits: Hits,
+    evidence: Evidence,
+    limit: int,
+    within: set[str],
+    first_key: int = 1,
+    per_article: int | None = None,
 ) -> list[Passage]:
     """``select``'s passages of these articles, each knowing which of its speakers named by
     surname alone its article gives as a person (``Passage.people``): the writer may quote
     "..., Dempsey said." only after a sentence that says who Dempsey is."""
-    passages = select(hits, evidence, limit, within=within, first_key=first_key)
+    passages = select(
+        hits, evidence, limit, within=within, first_key=first_key, per_article=per_article
+    )
     texts: dict[str, str] = {}
     for p in passages:
         if p.article_id not in texts:
@@ -207,7 +214,11 @@ def build_answer(
     assert finding.hits is not None
     add_articles(finding.hits, evidence, articles)
     most = min(evidence.settings.max_passages, ANSWER_PASSAGES)
-    passages = _passages(finding.hits, evidence, most, articles)
+    # the passages an answer may draw on are shared among its few articles: an answer from one
+    # article reads more of it than the two passages a briefing's story gives each ("Why did
+    # Sweden drop the Assange investigation?": its reason is in the BBC's third passage)
+    spread = max(evidence.settings.max_per_article, -(-most // len(articles)))
+    passages = _passages(finding.hits, evidence, most, articles, per_article=spread)
     retrieval = _retrieval(finding, passages, evidence, min_passages=1, min_articles=1)
     require_evidence(question, window, passages, min_passages=1, min_articles=1)
     timings = {"retrieval": time.perf_counter() - started}

@@ -102,6 +102,29 @@ _DATE = re.compile(
     rf"\b{_MONTH}\.?\s+(?:\d{{1,2}}(?:st|nd|rd|th)?\b(?!\s+{_NAMED_BY_A_DAY})|(?:1[6-9]|20)\d\d\b)"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b"
 )
+# a question asking what someone said ("What did Sondland say about Trump?") is answered by a
+# sentence in which they say it ("Afterward, Sondland said he had relayed to the Ukrainian
+# ..."), not by the one about them that names most of its words
+SAY_BONUS = 1.0  # as a cause for "why"
+_SAY_QUESTION = re.compile(
+    r"\s*what\s+(?:did|does|do|has|have|had|will|would)\s+(?P<who>[^?]+?)\s+"
+    r"(?:say|tell|testify|claim|argue|write|announce)\b",
+    re.I,
+)
+_SPEECH = r"(?:said|says|told|tells|testified|claimed|claims|argued|argues|wrote|writes|added)"
+
+
+def _says(question: str) -> re.Pattern[str] | None:
+    """For a question asking what someone said, a sentence in which they say something: their
+    last name, then a verb of speech within three words ("Sondland said", "Sondland has long
+    said"), or the verb first ("said Sondland")."""
+    match = _SAY_QUESTION.match(question)
+    if match is None:
+        return None
+    name = re.escape(match.group("who").split()[-1].strip("'’s"))
+    return re.compile(rf"\b{name}\b(?:\W+\w+){{0,2}}?\W+{_SPEECH}\b|\b{_SPEECH}\s+{name}\b")
+
+
 LEAD_CHARS = 700
 # a sentence starting this early in its article belongs to its lead
 # Two sentences say the same thing when the embeddings of their words are this close: "The
@@ -362,6 +385,7 @@ class ExtractiveWriter:
         quantity = QUANTITY_BONUS * bool(_QUANTITY_QUESTION.match(request.question))
         cause = CAUSE_BONUS * bool(_CAUSE_QUESTION.match(request.question))
         date = DATE_BONUS * bool(_DATE_QUESTION.match(request.question))
+        says = _says(request.question)
         ranked = sorted(
             _candidates(request.passages, set()),
             key=lambda c: (
@@ -372,6 +396,7 @@ class ExtractiveWriter:
                     + quantity * bool(_NUMBER.search(c.text))
                     + cause * bool(_CAUSE.search(c.text))
                     + date * bool(_DATE.search(c.text))
+                    + SAY_BONUS * bool(says and says.search(c.text))
                 )
             ),
         )

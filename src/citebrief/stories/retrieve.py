@@ -158,10 +158,12 @@ def select(
     limit: int,
     within: set[str] | None = None,
     first_key: int = 1,
+    per_article: int | None = None,
 ) -> list[Passage]:
-    """The best ``limit`` passages of the hits, diverse (MMR), at most a few per article and
-    one article per story of near-copies; keyed S<first_key>, ... With ``within``, only
-    passages of those articles, and no relevance floor: they were chosen already."""
+    """The best ``limit`` passages of the hits, diverse (MMR), at most a few per article
+    (``per_article``, by default the settings') and one article per story of near-copies;
+    keyed S<first_key>, ... With ``within``, only passages of those articles, and no relevance
+    floor: they were chosen already."""
     corpus, settings = evidence.corpus, evidence.settings
     ids = [
         cid
@@ -179,7 +181,7 @@ def select(
         corpus.signatures_of({hits.article_of[c] for c in ids}),
         limit=limit,
         lam=settings.mmr_lambda,
-        max_per_article=settings.max_per_article,
+        max_per_article=per_article or settings.max_per_article,
         collapse_similarity=settings.collapse_similarity,
     )
     passages: list[Passage] = []
