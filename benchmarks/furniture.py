@@ -27,6 +27,7 @@ import trafilatura
 from citebrief.errors import ExtractionError
 from citebrief.ingest.extract import extract_html
 from citebrief.ingest.furniture import PATTERNS, without_furniture
+from citebrief.text import sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 NEWS = ROOT.parent / "shared" / "data" / "news-html"
@@ -48,8 +49,6 @@ def sentences_in_gold(predicted: str, gold: str) -> float:
     """The share of the text's sentences that the gold text holds word for word (spacing
     aside): what a briefing may quote from the page and find junk in ("|  | Seeking a bigger
     role for a big rocket by Jeff Foust Monday, November 18, 2019 Earlier this month, ...")."""
-    from citebrief.text import sentences
-
     found = sentences(predicted)
     body = " ".join(gold.split())
     return sum(" ".join(s.split()) in body for s in found) / len(found) if found else 0.0

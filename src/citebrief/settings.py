@@ -160,7 +160,12 @@ class RetrievalSettings(_Group):
         0.7, ge=0, le=1, description="MMR trade-off: 1 is pure relevance, 0 pure diversity."
     )
     max_passages: int = Field(12, ge=1, description="Passages handed to the writer.")
-    max_per_article: int = Field(2, ge=1, description="At most this many passages per article.")
+    max_per_article: int = Field(
+        2,
+        ge=1,
+        description="At most this many passages per article (an answer's few articles share"
+        " its passages, at least this many each).",
+    )
     relevance_floor: float = Field(
         0.25, ge=-1, le=1, description="Cosine similarity a passage needs to count as evidence."
     )

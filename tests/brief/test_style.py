@@ -339,6 +339,15 @@ def test_opinion_kind_reads_the_declared_section(section: str, expected: str) ->
             [],
         ),
         ("When the committee of senators met on Tuesday afternoon, Schumer said no.", []),
+        (  # a clause with a subject of its own may hold the pronoun's referent
+            "When the striking workers gathered outside the plant on Monday, they demanded"
+            " higher pay.",
+            [],
+        ),
+        (
+            "After the two senators met privately in the Capitol last week, they agreed to a deal.",
+            [],
+        ),
         (  # the sample corpus's Shenzhen Tech Observer: whose numbers?
             "On her numbers, Huawei could ship around 900,000 Ascend dies this year.",
             ["dangling reference"],

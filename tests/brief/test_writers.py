@@ -14,6 +14,7 @@ from citebrief.brief.writers import (
     WRITERS,
     Events,
     ExtractiveWriter,
+    _says,
     default_writer,
     make_writer,
 )
@@ -168,6 +169,8 @@ SONDLAND = [  # the AP's preview of his testimony (shared news pages), shortened
     [  # what someone said answers what they said, not the sentence naming most of its words
         ("What did Sondland say about Trump?", 1),
         ("What did Gordon Sondland tell investigators about Trump?", 1),
+        ("what did sondland say about trump?", 1),
+        ("What has Sondland said about Trump?", 1),
         ("What is Sondland's relationship to Trump?", 0),
     ],
 )
@@ -175,6 +178,21 @@ def test_a_question_asking_what_someone_said_is_answered_by_what_they_said(
     question: str, first: int
 ) -> None:
     assert opening(question, SONDLAND) == SONDLAND[first]
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "says"),
+    [  # the last name as written, a possessive's "'s" and no more cut off
+        ("What did Bernie Sanders say about the bill?", "Sanders said he would vote no.", True),
+        ("What did Kamala Harris tell migrants?", "“Do not come,” Harris said.", True),
+        ("What did Biden's spokesman say?", "The spokesman told reporters it was over.", True),
+        ("What did Bernie Sanders say about the bill?", "Harris said she would sign it.", False),
+    ],
+)
+def test_whose_saying_a_question_asks_for(question: str, sentence: str, says: bool) -> None:
+    pattern = _says(question)
+    assert pattern is not None
+    assert bool(pattern.search(sentence)) is says
 
 
 FRAMEWORK = [

@@ -53,6 +53,11 @@ def test_is_media_tells_a_picture_or_asset_from_a_page(url: str, media: bool) ->
         ("", "file:///home/ada/pages/harbor%20gazette.html", "harbor gazette.html"),
         ("", "/home/ada/pages/river-times.html", "river-times.html"),  # a reprint's location
         ("", "", "Unnamed outlet"),
+        ("", "C:\\Users\\ada\\pages\\river-times.html", "river-times.html"),
+        ("", "C:/Users/ada/pages/river-times.html", "river-times.html"),
+        ("", "mailto:desk@example.org", "Unnamed outlet"),
+        ("", "data:text/html,<h1>Hi</h1>", "Unnamed outlet"),
+        ("", "http://[::1", "Unnamed outlet"),
     ],
 )
 def test_an_outlet_is_named_by_its_site_its_host_or_its_file(

@@ -134,7 +134,8 @@ def _passages(
 ) -> list[Passage]:
     """``select``'s passages of these articles, each knowing which of its speakers named by
     surname alone its article gives as a person (``Passage.people``): the writer may quote
-    "..., Dempsey said." only after a sentence that says who Dempsey is."""
+    "..., Dempsey said." only after a sentence that says who Dempsey is. (``retrieve``'s
+    passages, for the evaluation, leave ``people`` empty: by their passages alone.)"""
     passages = select(
         hits, evidence, limit, within=within, first_key=first_key, per_article=per_article
     )
@@ -217,9 +218,17 @@ def build_answer(
     # the passages an answer may draw on are shared among its few articles: an answer from one
     # article reads more of it than the two passages a briefing's story gives each ("Why did
     # Sweden drop the Assange investigation?": its reason is in the BBC's third passage)
-    spread = max(evidence.settings.max_per_article, -(-most // len(articles)))
+    spread = max(evidence.settings.max_per_article, -(-most // max(1, len(articles))))
     passages = _passages(finding.hits, evidence, most, articles, per_article=spread)
-    retrieval = _retrieval(finding, passages, evidence, min_passages=1, min_articles=1)
+    retrieval = _retrieval(
+        finding,
+        passages,
+        evidence,
+        min_passages=1,
+        min_articles=1,
+        max_passages=most,
+        max_per_article=spread,
+    )
     require_evidence(question, window, passages, min_passages=1, min_articles=1)
     timings = {"retrieval": time.perf_counter() - started}
     started = time.perf_counter()
@@ -276,11 +285,16 @@ def _retrieval(
     *,
     min_passages: int | None = None,
     min_articles: int | None = None,
+    **used_instead: int,
 ) -> Retrieval:
+    """The retrieval record of a briefing or an answer: its passages, and the settings it
+    used (``used_instead`` of the settings' own where it used others: an answer's
+    ``max_passages`` and ``max_per_article``)."""
     settings = evidence.settings
     used = settings.model_dump()
     used.update(min_passages=min_passages or settings.min_passages)
     used.update(min_articles=min_articles or settings.min_articles)
+    used.update(used_instead)
     assert finding.hits is not None
     vectors = {p.key: finding.hits.vectors[p.chunk_id] for p in passages}
     on_topic = sum(1 for s in finding.on_topic for _ in s.story.articles)

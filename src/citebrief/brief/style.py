@@ -271,16 +271,22 @@ _TERMINAL = re.compile(r"[.!?][\"”’)\]]*$")
 
 # a pronoun right after a short opening phrase: "Notably, he forwarded ...", "On Tuesday, it
 # announced ..."; the phrase may hold the referent ("After Biden spoke, he said ...": a name).
-# A person's pronoun dangles after a longer phrase too, when it names no one: "In a new case
-# study out Monday, they detail how the man ...", "While he may have used robust language in
-# the past, he is playing ..." (the only two among the 3,008 standalone sentences of the
-# AllSides, shared news and sample pages, both dangling); a thing's may point into the phrase
-# ("Once succinate binds to a tuft cell, it triggers ...")
+# A person's pronoun dangles after a longer phrase too, when it names no one and has no subject
+# of its own to point to: a phrase of a preposition ("In a new case study out Monday, they
+# detail how the man ...") or a clause whose subject is a pronoun itself ("While he may have
+# used robust language in the past, he is playing ..."), the only two among the 3,008
+# standalone sentences of the AllSides, shared news and sample pages, both dangling; not "When
+# the striking workers gathered on Monday, they demanded ...". A thing's pronoun may point
+# into the phrase ("Once succinate binds to a tuft cell, it triggers ...")
 _OPENING_PRONOUN = re.compile(
     r"^(?P<opening>[A-Z][^,;:“”\"()]{1,80}),\s+"
     r"(?P<pronoun>he|she|it|they|his|her|its|their|these|those)\b(?!\s+(?:who|whom|whose)\b)"
 )
 _PERSONAL = frozenset("he she they his her their".split())
+_PHRASE_PREPOSITIONS = frozenset(
+    "in on at during with without for from by under amid despite following through across"
+    " among within throughout".split()
+)
 # ... or right after a sentence adverb, without a comma: "Now it’s pouring more than $3
 # billion ...", "Perhaps it’s even Star Wars Raider ..." (those of ``_DANGLING`` dangle already;
 # "Now IT departments ..." is no pronoun)
@@ -312,8 +318,10 @@ def _pronoun_after_opening(sentence: str) -> bool:
         return False
     first, *later = match.group("opening").split()
     named = re.search(r"['’]s$", first) or (first.isupper() and len(first) > 1)  # "JBS's servers"
+    opening = [_first_word(w) for w in match.group("opening").split()]
+    no_subject = opening[0] in _PHRASE_PREPOSITIONS or bool(_PERSONAL & set(opening[1:]))
     return (
-        (len(later) < 6 or match.group("pronoun").lower() in _PERSONAL)
+        (len(later) < 6 or (match.group("pronoun").lower() in _PERSONAL and no_subject))
         and not named
         and not any(w[:1].isupper() and w.lower().strip(".") not in _CALENDAR for w in later)
     )
@@ -428,13 +436,14 @@ def problems(sentence: str, *, follows_previous: bool = False) -> list[str]:
 # article's "According to Zhang Ruolan, chief semiconductor analyst at Jinhai Securities, ...":
 # a bare surname is a reference back, like "he", whose referent the takeaway must hold.
 _TITLE = rf"(?:(?:{COURTESY_TITLES}|Prof|Gen)\.?\s+)"
-_SPEECH = (
+SPEECH = (  # verbs that say someone speaks
     r"said|says|added|adds|told|tells|wrote|writes|noted|notes|argued|argues|explained|warned"
     r"|continued|insisted|stressed|recalled|acknowledged|admitted|cautioned|predicted"
+    r"|testified|testifies|claimed"
 )
 _SURNAME = r"[A-Z][a-z]+(?:[-’'][A-Z][a-z]+)?(?![’'\w])"
 _SPEAKER_FIRST = re.compile(
-    rf"(?:^|[,:;]\s+|[,.!?]?[”\"’]\s*)(?P<title>{_TITLE})?(?P<name>{_SURNAME})\s+(?:{_SPEECH})\b"
+    rf"(?:^|[,:;]\s+|[,.!?]?[”\"’]\s*)(?P<title>{_TITLE})?(?P<name>{_SURNAME})\s+(?:{SPEECH})\b"
 )
 _SPEAKER_AFTER = re.compile(
     rf"\b(?:said|says|added|adds|wrote|writes|noted|notes)\s+(?P<title>{_TITLE})?"
@@ -490,6 +499,9 @@ def people(passage: str, article: str) -> frozenset[str]:
     return frozenset(name for name in speakers if introduced(name, article))
 
 
+_LOOK = 120  # characters around a name that may say it is a person's
+
+
 def introduced(name: str, text: str, *, titled: bool = True) -> bool:
     """Whether ``text`` gives ``name`` as a person's surname: after a given name ("Ruolan
     Zhang", "Peter J. Dempsey") or (``titled``) a title ("Dr. Dempsey"), or before a given
@@ -497,7 +509,10 @@ def introduced(name: str, text: str, *, titled: bool = True) -> bool:
     names the person in full."""
     word = re.escape(name)
     for match in re.finditer(rf"\b{word}\b", text):
-        before, after = text[: match.start()], text[match.end() :]
+        # what names a person stands just before or after the name: a bounded look, so that
+        # an article naming someone often is read once, not once a mention (``people``)
+        before = text[max(0, match.start() - _LOOK) : match.start()]
+        after = text[match.end() : match.end() + _LOOK]
         given = _GIVEN.search(before)
         if (
             given

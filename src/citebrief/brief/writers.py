@@ -107,22 +107,25 @@ _DATE = re.compile(
 # ..."), not by the one about them that names most of its words
 SAY_BONUS = 1.0  # as a cause for "why"
 _SAY_QUESTION = re.compile(
-    r"\s*what\s+(?:did|does|do|has|have|had|will|would)\s+(?P<who>[^?]+?)\s+"
-    r"(?:say|tell|testify|claim|argue|write|announce)\b",
+    r"\s*what\s+(?:(?:did|does|do|will|would)\s+(?P<who>[^?]+?)\s+"
+    r"(?:say|tell|testify|claim|argue|write|announce)"
+    r"|(?:has|have|had)\s+(?P<whom>[^?]+?)\s+(?:said|told|testified|claimed|argued|written"
+    r"|announced))\b",
     re.I,
 )
-_SPEECH = r"(?:said|says|told|tells|testified|claimed|claims|argued|argues|wrote|writes|added)"
 
 
 def _says(question: str) -> re.Pattern[str] | None:
     """For a question asking what someone said, a sentence in which they say something: their
-    last name, then a verb of speech within three words ("Sondland said", "Sondland has long
-    said"), or the verb first ("said Sondland")."""
+    last name ("Sanders" of "Bernie Sanders's", any case), then a verb of speech within three
+    words ("Sondland said", "Sondland has long said"), or the verb first ("said Sondland")."""
     match = _SAY_QUESTION.match(question)
     if match is None:
         return None
-    name = re.escape(match.group("who").split()[-1].strip("'’s"))
-    return re.compile(rf"\b{name}\b(?:\W+\w+){{0,2}}?\W+{_SPEECH}\b|\b{_SPEECH}\s+{name}\b")
+    last = (match.group("who") or match.group("whom")).split()[-1]
+    name = re.escape(re.sub(r"['’]s?$", "", last))
+    speech = rf"(?:{style.SPEECH})"
+    return re.compile(rf"\b(?i:{name})\b(?:\W+\w+){{0,2}}?\W+{speech}\b|\b{speech}\s+(?i:{name})\b")
 
 
 LEAD_CHARS = 700

@@ -11,6 +11,7 @@ import io
 import re
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 import lxml.html
 import trafilatura
@@ -190,23 +191,44 @@ LAYOUT_CELL = 1000  # characters: a table cell this long holds prose, not data
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")  # lxml refuses it in a str
 
 
+def _prose_chars(cell: Any) -> int:
+    """The characters of a cell's text, its scripts and styles left out."""
+    return len(cell.text_content()) - sum(
+        len(e.text_content()) for e in cell.iter("script", "style")
+    )
+
+
+def _holds_data(table: Any) -> bool:
+    """A table of data: two rows or more of two cells or more (a box of one cell or one column
+    holds a caption or a pull quote)."""
+    rows = [r for r in table.iter("tr") if next(r.iterancestors("table"), None) is table]
+    return len(rows) >= 2 and max(len(r.findall("td")) + len(r.findall("th")) for r in rows) >= 2
+
+
 def without_layout_tables(html: str) -> str:
     """The page with its layout tables made plain blocks: a table whose cell holds a whole
     article (The Space Review sets its pages in one) would reach the text as a single table
     row, title, byline and every paragraph run together behind "|  |" (1 of the 62 shared news
-    pages). Tables of data, whose cells are short, stay tables. The page unchanged when it has
-    no such table or cannot be parsed."""
+    pages). Boxes set in its cells (a table of one cell or one column: captions, pull quotes)
+    go with it; tables of data, whose cells are short, stay tables, also inside a layout
+    table's cell. The page unchanged when it has no such table or cannot be parsed."""
     if "<td" not in html and "<TD" not in html:
         return html
     try:
         tree = lxml.html.fromstring(_XML_DECLARATION.sub("", html, count=1))
-        cells = [c for c in tree.iter("td", "th") if len(c.text_content()) >= LAYOUT_CELL]
+        cells = [c for c in tree.iter("td", "th") if _prose_chars(c) >= LAYOUT_CELL]
         if not cells:
             return html
-        for cell in cells:
-            for table in cell.iterancestors("table"):
-                for element in table.iter("table", "thead", "tbody", "tfoot", "tr", "td", "th"):
+        layouts = {id(t): t for c in cells for t in c.iterancestors("table")}
+        for table in list(layouts.values()):  # and the boxes set in their cells (captions)
+            for inner in table.iter("table"):
+                if inner is not table and not _holds_data(inner):
+                    layouts[id(inner)] = inner
+        for table in layouts.values():
+            for element in list(table.iter("thead", "tbody", "tfoot", "tr", "td", "th")):
+                if next(element.iterancestors("table"), None) is table:  # not a nested table's
                     element.tag = "div"
+            table.tag = "div"
         return str(lxml.html.tostring(tree, encoding="unicode"))
     except (ValueError, etree.ParserError):
         return html

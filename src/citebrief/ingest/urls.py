@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import PurePosixPath
+from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track the reader; they never change the article.
@@ -101,8 +101,18 @@ def outlet_name(site_name: str, url: str) -> str:
     never "" (a story's outlets read "1 outlet ()" with one)."""
     if site_name.strip():
         return site_name.strip()
-    parts = urlsplit(url)
-    return (parts.hostname or "").lower() or PurePosixPath(unquote(parts.path)).name or UNNAMED
+    if "\\" in url and "://" not in url:  # a Windows path: "C:\\Users\\ada\\page.html"
+        return PureWindowsPath(url).name or UNNAMED
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # "http://[::1": no host to read
+        return UNNAMED
+    if host:
+        return host.lower()
+    if parts.scheme in ("", "file") or len(parts.scheme) == 1:  # a path, a drive letter
+        return PurePosixPath(unquote(parts.path)).name or UNNAMED
+    return UNNAMED  # mailto:, data:, ...
 
 
 def is_url(text: str) -> bool:
