@@ -154,6 +154,8 @@ def test_a_layout_table_is_unwrapped_and_a_data_table_kept(declaration: str) -> 
     assert "<td>2025</td>" in unwrapped
     assert unwrapped.count("<p>") == 2
     assert without_layout_tables(data) == data
+    mixed = page.replace("<td>", "<Td>").replace("</td>", "</Td>")  # tags in any case
+    assert "<td><p>" not in without_layout_tables(mixed).lower()
 
 
 @pytest.mark.parametrize("page", ["<td", "<td>\x00</td>", "<table><tr><td>2025</td></tr></table>"])

@@ -275,6 +275,7 @@ class Events:
         self.topic = topic
         self.sameness = _Sameness(embed)
         self.leads: dict[str, _Candidate] = {}  # story id -> its lead, of the stories told
+        self._found: dict[str, _Candidate | None] = {}  # story id -> its lead, once found
 
     def told_by(self, group: StoryPassages) -> str | None:
         """The story told before whose event this story tells again, if any (never for a
@@ -291,11 +292,15 @@ class Events:
             self.leads[group.story.id] = lead
 
     def _lead(self, group: StoryPassages) -> _Candidate | None:
-        lead = _lead(_candidates(group.passages, set()), _Scorer(self.topic, group.passages))
-        if lead is None or lead.opinion:
-            return None
-        self.sameness.know([lead])
-        return lead
+        """The story's lead, found once (``told_by`` then ``tell`` ask for it twice)."""
+        if group.story.id not in self._found:
+            lead = _lead(_candidates(group.passages, set()), _Scorer(self.topic, group.passages))
+            if lead is not None and not lead.opinion:
+                self.sameness.know([lead])
+                self._found[group.story.id] = lead
+            else:
+                self._found[group.story.id] = None
+        return self._found[group.story.id]
 
 
 class _Scorer:

@@ -188,6 +188,7 @@ def _iso_date(value: str | None) -> str:
 
 
 LAYOUT_CELL = 1000  # characters: a table cell this long holds prose, not data
+_CELL = re.compile(r"<t[dh][\s>]", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")  # lxml refuses it in a str
 
 
@@ -212,7 +213,7 @@ def without_layout_tables(html: str) -> str:
     pages). Boxes set in its cells (a table of one cell or one column: captions, pull quotes)
     go with it; tables of data, whose cells are short, stay tables, also inside a layout
     table's cell. The page unchanged when it has no such table or cannot be parsed."""
-    if "<td" not in html and "<TD" not in html:
+    if not _CELL.search(html):
         return html
     try:
         tree = lxml.html.fromstring(_XML_DECLARATION.sub("", html, count=1))
