@@ -326,6 +326,15 @@ def test_the_words_of_a_name_the_pages_write_capitalised_are_one_name(ws: Worksp
     ]
 
 
+def test_a_word_the_pages_write_only_inside_another_name_is_not_found(ws: Workspace) -> None:
+    """AP's Sondland preview writes "House" four times, each in "the White House": for "US
+    House" it holds no House; the Deccan Herald's story also writes "House of Representatives"."""
+    finding = find_stories("US House", ws.evidence, Window())
+    missing = {s.story.title: s.signals.missing for s in finding.scored}
+    assert missing["Unpredictable Sondland faces questions about Trump, Ukraine"] == ("house",)
+    assert missing["Impeachment sham completely debunked: White House"] == ()
+
+
 def test_a_question_the_corpus_cannot_answer_is_refused(ws: Workspace) -> None:
     conversation = Conversation()
     turn = ws.ask("What is the price of Bitcoin?", conversation, writer="extractive")

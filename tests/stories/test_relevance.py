@@ -10,9 +10,11 @@ from citebrief.stories.relevance import (
     RelevanceModel,
     Signals,
     has_form,
+    inside_other_names,
     is_question,
     key_terms,
     on_topic,
+    other_names,
     person_names,
     probability,
     proper_names,
@@ -113,6 +115,38 @@ def test_a_word_of_a_name_counts_only_where_the_name_is_written() -> None:
     assert unwritten_names(people, asked, "Zhang Ruolan puts yields at 35 percent.") == {
         stem("jinhai"),
         stem("securities"),
+    }
+
+
+def test_a_key_word_written_only_inside_another_name_is_not_found() -> None:
+    """AllSides week 21 "US House": Biden's budget story held "House" only as "the White House
+    released ..." and counted half the topic as written."""
+    us_house = terms(("us", 1.0), ("house", 1.0))
+    bodies = [
+        "The White House released the budget. White House aides briefed reporters.",
+        "Democratic House leaders and Democratic senators met; the Texas House voted. "
+        "The U.S. House passed it, as the Democratic House said. White tiles, White House.",
+        "Democratic Party officials and Democratic governors welcomed it.",
+    ]
+    others = other_names(us_house, bodies)
+    # "Democratic" stands before many words, "Texas" once, "U.S." is the topic's own "US"
+    assert others == {"house": {"White"}}
+    budget = "Biden's budget, released by the White House on Friday, raises spending."
+    assert inside_other_names(us_house, others, budget) == {stem("house")}
+    vote = "The White House welcomed the vote; the House passed the bill 220-212."
+    assert inside_other_names(us_house, others, vote) == set()
+    assert inside_other_names(us_house, others, "House Democrats passed the bill.") == set()
+    assert inside_other_names(us_house, others, "A budget with no word of it.") == set()
+    # a topic that gives the name itself, a person's name, an honorific: never another name
+    white = [KeyTerm(w, stem(w), 1.0, named=True) for w in ("white", "house")]
+    assert other_names(white, bodies) == {}
+    trump = [KeyTerm("trump", stem("trump"), 1.0)]
+    said = ["President Trump said.", "President Trump left.", "Mr. Trump and President Trump."]
+    assert other_names(trump, said) == {}
+    person = [KeyTerm("trump", stem("trump"), 1.0, person=True)]
+    assert other_names(person, ["Melania Trump spoke.", "Melania Trump left."]) == {}
+    assert other_names(trump, ["Melania Trump spoke.", "Melania Trump left."]) == {
+        "trump": {"Melania"}
     }
 
 

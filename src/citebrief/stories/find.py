@@ -156,6 +156,7 @@ def find_stories(
     terms = relevance.key_terms(
         asked, corpus.document_frequency(words(asked)), corpus.chunk_count(), persons, named
     )
+    others = relevance.other_names(terms, (a.text for s in candidates for a in by_story[s]))
     circumstance = [
         t
         for t in relevance.key_terms(parts.circumstance, {}, 1)
@@ -190,6 +191,7 @@ def find_stories(
         written = set(words(text))
         stems |= {t.stem for t in asked_terms if relevance.has_form(t, written)}  # "jobless"
         hidden = relevance.unwritten_names(terms, asked, text)  # "all-white" is no White House
+        hidden |= relevance.inside_other_names(terms, others, text)  # nor "White House" a House
         stems -= hidden
         lead_words = {w for a in members for w in _lead_words(a)}
         title_words = {

@@ -5,11 +5,12 @@ it is in the corpus (a word the corpus never uses weighs most: it is what the to
 A story *covers* a key term when the term (or a form of it: "tariff" for "tariffs") appears in
 its text, or a close variant does: a word of its titles and leads whose embedding is within a
 fitted cosine of the term's, or of the whole topic's ("Israel" for "Middle East"); a person's
-name only in a form of it, a word of a longer name ("White House") only by the whole's. A story is
-on topic when it covers enough of the topic's weight and a logistic model over its evidence
-(the topic's cosine with the story's titles and leads, the weighted share of key terms found as
-written and with variants) clears a threshold; both are fitted on the shared AllSides dev
-stories (``evals/fit_stories.py``, weights in ``data/stories.json``).
+name only in a form of it, a word of a longer name ("White House") only by the whole's, and a
+word a story writes only inside another name (the "House" of "White House", for "US House") not
+at all. A story is on topic when it covers enough of the topic's weight and a logistic model
+over its evidence (the topic's cosine with the story's titles and leads, the weighted share of
+key terms found as written and with variants) clears a threshold; both are fitted on the shared
+AllSides dev stories (``evals/fit_stories.py``, weights in ``data/stories.json``).
 """
 
 from __future__ import annotations
@@ -326,6 +327,69 @@ def unwritten_names(terms: Sequence[KeyTerm], topic: str, text: str) -> set[str]
         if re.search(_written_together(first, second), text, re.I):
             written |= {first, second}
     return {named[w].stem for pair in pairs for w in pair if w not in written}
+
+
+def _capitalised_before(word: str) -> re.Pattern[str]:
+    """A capitalised word (not an acronym, not after a dot: "U.S. House" is the topic's "US")
+    written right before a form of ``word`` that is capitalised too ("White House")."""
+    return re.compile(rf"(?<![\w.])([A-Z][a-z][\w'’-]*)\s+({re.escape(word.capitalize())}\w*)")
+
+
+def other_names(terms: Sequence[KeyTerm], texts: Iterable[str]) -> dict[str, set[str]]:
+    """Key word -> the words that make it part of another name in ``texts`` (article bodies):
+    "White" for "house" (the White House is no US House), "Arizona" for "senate" when the
+    window writes "Arizona Senate" and "Arizona" before little else.
+
+    Such a word is capitalised, is none of the topic's key words and no honorific, stands
+    before the key word (capitalised) at least twice, and there in most of the places where it
+    is written capitalised: "White" is nearly always "White House", whereas "Democratic" goes
+    before many words ("Democratic House", "Democratic senators", "Democratic Party"), so a
+    Democratic House is still a House. People's names and the words of a name the topic itself
+    gives ("White House") are left to ``KeyTerm.person`` and ``unwritten_names``."""
+    body = "\n".join(texts)
+    asked = {t.word for t in terms}
+    out: dict[str, set[str]] = {}
+    for term in terms:
+        if term.person or term.named:
+            continue
+        before: dict[str, int] = {}
+        for match in _capitalised_before(term.word).finditer(body):
+            first, second = match.groups()
+            if stem(second) == term.stem:
+                before[first] = before.get(first, 0) + 1
+        names = {
+            first
+            for first, together in before.items()
+            if together >= 2
+            and first.lower() not in asked
+            and first.lower() not in STOPWORDS
+            and not re.fullmatch(_HONORIFIC, first)
+            and 2 * together > len(re.findall(rf"(?<![\w.]){re.escape(first)}\b", body))
+        }
+        if names:
+            out[term.word] = names
+    return out
+
+
+def inside_other_names(
+    terms: Sequence[KeyTerm], others: Mapping[str, set[str]], text: str
+) -> set[str]:
+    """The stems of the key words that ``text`` writes only inside another name (``others``,
+    from ``other_names``): "the White House said" holds no "House" of the topic "US House"; a
+    story that also writes "the House" (or "house" in any other place) holds it."""
+    hidden: set[str] = set()
+    for term in terms:
+        firsts = others.get(term.word)
+        if not firsts:
+            continue
+        everywhere = sum(stem(w) == term.stem for w in words(text))
+        inside = sum(
+            first in firsts and stem(second) == term.stem
+            for first, second in (m.groups() for m in _capitalised_before(term.word).finditer(text))
+        )
+        if everywhere and inside >= everywhere:
+            hidden.add(term.stem)
+    return hidden
 
 
 def signals(
