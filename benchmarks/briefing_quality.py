@@ -188,7 +188,15 @@ def score(
 ) -> dict[str, float]:
     from rouge_score import rouge_scorer
 
-    from citebrief.brief.style import bare_speaker, headline, introduced, problems, unframe
+    from citebrief.brief.style import (
+        bare_speaker,
+        headline,
+        introduced,
+        pointing_back,
+        problems,
+        referred,
+        unframe,
+    )
 
     rouge = rouge_scorer.RougeScorer(["rouge2"], use_stemmer=True)
     by_file = {p.file: p for p in pages}
@@ -244,7 +252,14 @@ def score(
             said = takeaway["headline"]
             for sentence in takeaway["sentences"]:
                 quote = unframe(sentence["text"])[1]
-                alone.append(float(not problems(quote)))
+                # a demonstrative ("this claim") stands when the takeaway named it before
+                back = pointing_back(quote)
+                alone.append(
+                    float(
+                        not problems(quote, demonstratives=False)
+                        and all(referred(words, said) for words in back)
+                    )
+                )
                 # "..., Zhang said.": a person's surname alone, named before in the takeaway?
                 surname = bare_speaker(quote)
                 cited = [sources[n] for n in sentence["citations"] if n in sources]

@@ -8,6 +8,7 @@ import pytest
 from citebrief.brief.style import (
     bare_speaker,
     byline,
+    checked_claim,
     frame,
     headline,
     inside_quotation,
@@ -446,7 +447,10 @@ def test_opinion_kind_reads_the_declared_section(section: str, expected: str) ->
             " 100 days of Joe Biden's presidency.",
             ["no news"],
         ),
-        ("In this column, the memory rule is weighed against its costs.", ["no news"]),
+        (  # which column? (a demonstrative inside the sentence, seventeenth session)
+            "In this column, the memory rule is weighed against its costs.",
+            ["dangling reference", "no news"],
+        ),
         ("We wrote in March that the HBM rule would tighten by Dec. 15.", []),
         (
             "Memory makers expect the HBM rule to hold on Dec. 15, officials said, and...",
@@ -479,6 +483,68 @@ def test_opinion_kind_reads_the_declared_section(section: str, expected: str) ->
 )
 def test_problems(sentence: str, expected: list[str]) -> None:
     assert problems(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "dangles"),
+    [  # sentences of the shared news pages and the AllSides dev pages
+        (
+            "We haven't seen any mention of a Switch Lite deal during Black Friday, and this "
+            "bundle is still $50 cheaper than a regular Switch.",
+            True,
+        ),
+        (
+            "Several Iran-backed militia groups, including Kata'ib Hezbollah (KH), used these "
+            "particular storage facilities, Kirby said.",
+            True,
+        ),
+        (
+            "The discoveries of these receptors were momentous, groundbreaking advances, says "
+            "Jennifer Pluznick, a physiologist at Johns Hopkins University.",
+            True,
+        ),
+        (  # named before in the sentence
+            "Monocytes use formyl peptide receptors to detect pathogens, and rats use these "
+            "same receptors to smell.",
+            False,
+        ),
+        (  # time and place
+            "The Biden administration said Monday it would allow 62,500 refugees to resettle "
+            "in the United States this year.",
+            False,
+        ),
+        (
+            "The milestone approaches even though virus deaths in this country have sharply "
+            "fallen.",
+            False,
+        ),
+        (  # "those" for people, "this" before a verb, a kind of thing, a relative clause
+            "Moderna released the results of its trials for those aged 12 to 17 on Thursday.",
+            False,
+        ),
+        (
+            "The House passed legislation on hate crimes, especially those targeting Asian "
+            "Americans.",
+            False,
+        ),
+        ("Analysts agree that none of this means the controls should be abandoned.", False),
+        (
+            "Players get infuriated working their way through these sort of combat puzzles.",
+            False,
+        ),
+        (
+            "The new Mac Pro lacks those sharpened handles that the old-school Mac Pro had.",
+            False,
+        ),
+        (  # a speaker's "this" is what they speak of
+            '"By passing this bill, we will send a powerful message," Schumer said on Thursday.',
+            False,
+        ),
+    ],
+)
+def test_a_demonstrative_inside_a_sentence_points_back(sentence: str, dangles: bool) -> None:
+    assert ("dangling reference" in problems(sentence)) is dangles
+    assert "dangling reference" not in problems(sentence, follows_previous=True)
 
 
 def test_a_pronoun_right_after_its_referent_is_fine() -> None:
@@ -526,6 +592,30 @@ def test_frame_keeps_the_quote_exact_and_unframe_returns_it(
 ) -> None:
     framed = frame(quote, outlet, opinion)
     assert (framed, unframe(framed)[1]) == (expected, quote)
+
+
+def test_a_checked_claim_is_framed_as_one_and_unframe_returns_it() -> None:
+    claim = "Marie Yovanovitch has a net worth of $17 million."
+    framed = frame(claim, "Snopes.com", checked=True)
+    assert framed == f"Snopes.com checks a claim: “{claim}”"
+    assert unframe(framed) == ("Snopes.com", claim)
+
+
+@pytest.mark.parametrize(
+    ("before", "checked"),
+    [
+        ("Claim\n", True),
+        ("Intro.\nClaim:\n", True),
+        ("The claim:\n", True),
+        ("Origin\nOn Nov. 15 she testified. ", False),
+        ("He repeated the claim\nthat she was rich. ", False),
+        ("", False),
+    ],
+)
+def test_the_claim_a_fact_check_examines_sits_under_a_line_saying_so(
+    before: str, checked: bool
+) -> None:
+    assert checked_claim(before) is checked
 
 
 def test_a_clean_byline_names_the_writer_and_unframe_still_returns_the_quote() -> None:

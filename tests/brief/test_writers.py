@@ -594,6 +594,65 @@ def test_an_answer_names_a_speaker_before_quoting_them_by_surname() -> None:
     assert not any("Zhang said" in s.text for s in draft.takeaways[0].sentences)
 
 
+FACT_CHECK = (
+    "Claim\n"
+    "Former U.S. ambassador to Ukraine Marie Yovanovitch has a net worth of $17 million.\n"
+    "Origin\n"
+    "On Nov. 15, 2019, former U.S. ambassador Marie Yovanovitch testified before the House "
+    "Intelligence Committee in the impeachment inquiry against President Donald Trump.\n"
+    "We have found no evidence to corroborate this claim.\n"
+)
+
+
+def fact_check(text: str = FACT_CHECK) -> DraftTakeaway:
+    found = Passage("S1", "c1", "a1", 0, len(text), text, 0.1, 0.5,
+                    "Does Marie Yovanovitch Have a Net Worth of $17 Million?", "Snopes.com",
+                    "2019-11-18", "https://www.snopes.com/fact-check/yovanovitch/")  # fmt: skip
+    request = BriefingRequest("Marie Yovanovitch net worth", WINDOW, [story("one", [found])])
+    (takeaway,) = ExtractiveWriter().write_briefing(request).takeaways
+    return takeaway
+
+
+def test_the_claim_a_fact_check_examines_is_quoted_as_a_claim_never_as_a_fact() -> None:
+    """Snopes (shared news pages): "Yovanovitch has a net worth of $17 million." opened a
+    takeaway as if it were true; it is the claim Snopes examines, under a line "Claim"."""
+    texts = [s.text for s in fact_check().sentences]
+    claim = "Former U.S. ambassador to Ukraine Marie Yovanovitch has a net worth of $17 million."
+    assert f"Snopes.com checks a claim: “{claim}”" in texts
+    assert claim not in texts
+    # what it points back to ("this claim") reads after the claim, never before it
+    verdict = next(i for i, t in enumerate(texts) if "corroborate this claim" in t)
+    assert verdict > texts.index(f"Snopes.com checks a claim: “{claim}”")
+    plain = fact_check(FACT_CHECK.replace("Claim\n", "Rumour\n", 1))
+    assert claim in [s.text for s in plain.sentences]  # no fact check's layout: as before
+
+
+def test_a_demonstrative_is_quoted_only_after_what_it_points_to() -> None:
+    """IGN (shared news pages): "..., and this bundle is still $50 cheaper than a regular
+    Switch." was quoted with no bundle named before it."""
+    bundle = (
+        "We haven't seen any mention of a Switch Lite deal during Black Friday, and this "
+        "bundle is still $50 cheaper than a regular Switch."
+    )
+    lead = "Amazon is selling the Nintendo Switch with Mario Kart 8 for $299 on Friday."
+    named = "Amazon's Switch bundle includes a digital copy of Mario Kart 8 Deluxe for $299."
+
+    def quoted(*texts: str) -> list[str]:
+        text = " ".join(texts)
+        found = Passage("S1", "c1", "a1", 0, len(text), text, 0.1, 0.5, "Switch deals",
+                        "IGN", "2019-11-18", "https://ign.example/deals")  # fmt: skip
+        request = BriefingRequest(
+            "Nintendo Switch Black Friday deal", WINDOW, [story("one", [found])]
+        )
+        (takeaway,) = ExtractiveWriter().write_briefing(request).takeaways
+        return [s.text for s in takeaway.sentences]
+
+    assert not any("this bundle" in t for t in quoted(lead, bundle))
+    texts = quoted(named, bundle)
+    assert any("this bundle" in t for t in texts)
+    assert texts.index(next(t for t in texts if "this bundle" in t)) > texts.index(named)
+
+
 GIRDERS = "Inspectors found cracks in two of its steel girders last month."
 GIRDERS_AGAIN = "Engineers discovered fractures in a pair of the span's steel beams in October."
 

@@ -148,6 +148,9 @@ class _Candidate:
     opinion: str  # "an op-ed", ... or ""
     speaker: str = ""  # a surname that alone names the speaker, which an earlier sentence
     # of the takeaway must name ("..., Zhang said." after "According to Zhang Ruolan, ...")
+    refers: tuple[frozenset[str], ...] = ()  # demonstratives pointing back ("this claim"),
+    # each of which an earlier sentence of the takeaway (or its headline) must name
+    claim: bool = False  # the claim a fact check examines, never a fact of its own
 
     @property
     def outlet(self) -> str:
@@ -177,7 +180,7 @@ def _passage_candidates(passage: Passage, used: set[str], before: str) -> list[_
         return (
             40 <= end - start <= 400
             and text[start:end] not in used
-            and not style.problems(text[start:end])
+            and not style.problems(text[start:end], demonstratives=False)
             and not style.inside_quotation(text[:start])
         )
 
@@ -208,17 +211,26 @@ def _passage_candidates(passage: Passage, used: set[str], before: str) -> list[_
                     and not style.introduced(speaker, f"{before} {text[: span[1]]}")
                 ):
                     speaker = ""  # no one's surname, as far as the article shows ("Apple says")
+                refers = style.pointing_back(quoted)
+                claim = style.checked_claim(f"{before}\n{text[: span[0]]}")
                 start = passage.start + span[0]
-                out.append(_Candidate(passage, quoted, start, words, opinion, speaker))
+                out.append(
+                    _Candidate(passage, quoted, start, words, opinion, speaker, refers, claim)
+                )
     return out
 
 
 def _named(c: _Candidate, earlier: Sequence[_Candidate], headline: str = "") -> bool:
-    """Whether the person ``c`` names by surname alone is named before it (or it names none)."""
-    if not c.speaker or style.introduced(c.speaker, c.text, titled=False):
+    """Whether what ``c`` refers back to is named before it (or it refers to nothing): the
+    person it names by surname alone, the things its demonstratives point to ("this claim")."""
+    if not c.refers and (not c.speaker or style.introduced(c.speaker, c.text, titled=False)):
         return True  # none, or named in full in the sentence itself
-    said = re.compile(rf"\b{re.escape(c.speaker)}\b")
-    return bool(said.search(headline)) or any(said.search(o.text) for o in earlier)
+    before = " ".join([headline, *(_draft(o, attribute=False).text for o in earlier)])
+    if not all(style.referred(words, before) for words in c.refers):
+        return False
+    if not c.speaker or style.introduced(c.speaker, c.text, titled=False):
+        return True
+    return bool(re.search(rf"\b{re.escape(c.speaker)}\b", before))
 
 
 def _overlap(a: set[str], b: set[str]) -> float:
@@ -373,7 +385,7 @@ class ExtractiveWriter:
             # a surname named in a sentence that reads after it is no referent
             chosen = [c for i, c in enumerate(chosen) if _named(c, chosen[:i], title)]
             used.update(c.text for c in chosen)
-            told.said += [c for c in chosen if not c.opinion]  # facts, not arguments
+            told.said += [c for c in chosen if not c.opinion and not c.claim]  # facts only
             lead = chosen[0].outlet
             sentences, framed = [], set()
             for c in chosen:
@@ -491,7 +503,7 @@ def _lead(candidates: Sequence[_Candidate], score: _Scorer) -> _Candidate | None
     """The sentence that says what the story is: news before opinion, never a quotation
     whose speaker must come before it; on the topic, corroborated, early, with details."""
     news = [c for c in candidates if not c.opinion] or list(candidates)
-    news = [c for c in news if not c.speaker]
+    news = [c for c in news if not c.speaker and not c.refers]
     if not news:
         return None
     return max(
@@ -524,6 +536,10 @@ def _draft(candidate: _Candidate, *, attribute: bool, again: bool = False) -> Dr
     says it; ``again``: a piece already attributed in this takeaway is referred back to ("The
     op-ed adds")."""
     text = candidate.text
+    if candidate.claim:
+        return DraftSentence(
+            style.frame(text, candidate.outlet, checked=True), [candidate.passage.key], False
+        )
     if candidate.opinion or style.own_voice(text) or (attribute and _unattributed(candidate)):
         text = style.frame(
             text,
