@@ -257,7 +257,7 @@ def score(
                 alone.append(
                     float(
                         not problems(quote, demonstratives=False)
-                        and all(referred(words, said) for words in back)
+                        and all(referred(phrase, said) for phrase in back)
                     )
                 )
                 # "..., Zhang said.": a person's surname alone, named before in the takeaway?

@@ -16,7 +16,9 @@ from citebrief.brief.style import (
     opinion_kind,
     own_voice,
     people,
+    pointing_back,
     problems,
+    referred,
     source_title,
     unframe,
 )
@@ -536,6 +538,18 @@ def test_problems(sentence: str, expected: list[str]) -> None:
             "The new Mac Pro lacks those sharpened handles that the old-school Mac Pro had.",
             False,
         ),
+        ("The Senate passed the measure this past week after a long debate.", False),
+        ("Shares of the chipmaker rose 4% this fiscal year, its filings show.", False),
+        (  # a verb after the noun is not what it points to
+            "Critics in Brussels say this deal makes sense for nobody.",
+            True,
+        ),
+        (  # "that" after a preposition (the sample corpus)
+            "Estimates of that stockpile vary widely; Harbourline believes Chinese firms "
+            "accumulated roughly 9 million HBM stacks.",
+            True,
+        ),
+        ("Officials said on Monday that inspectors would return in March.", False),
         (  # a speaker's "this" is what they speak of
             '"By passing this bill, we will send a powerful message," Schumer said on Thursday.',
             False,
@@ -545,6 +559,23 @@ def test_problems(sentence: str, expected: list[str]) -> None:
 def test_a_demonstrative_inside_a_sentence_points_back(sentence: str, dangles: bool) -> None:
     assert ("dangling reference" in problems(sentence)) is dangles
     assert "dangling reference" not in problems(sentence, follows_previous=True)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "before", "named"),
+    [
+        ("Estimates of that stockpile vary widely.", "Chinese firms stockpiled 9 million.", True),
+        ("Critics say these rules hurt small firms.", "Commerce issued a new rule.", True),
+        ("Critics say this policy hurts small firms.", "The new policies took effect.", True),
+        ("Critics say this deal makes sense for nobody.", "Apple makes phones in China.", False),
+        ("Critics say this bundle is a bargain.", "", False),
+    ],
+)
+def test_what_a_demonstrative_points_to_may_be_named_before_in_any_form(
+    sentence: str, before: str, named: bool
+) -> None:
+    (phrase,) = pointing_back(sentence)
+    assert referred(phrase, before) is named
 
 
 def test_a_pronoun_right_after_its_referent_is_fine() -> None:

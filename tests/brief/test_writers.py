@@ -653,6 +653,26 @@ def test_a_demonstrative_is_quoted_only_after_what_it_points_to() -> None:
     assert texts.index(next(t for t in texts if "this bundle" in t)) > texts.index(named)
 
 
+def test_a_sentence_left_out_names_nothing_for_the_sentences_after_it() -> None:
+    """Review: a sentence that reads before what it points to is left out ("this bundle",
+    named only by the lead further down), and what it names ("receptors") is then no referent
+    for the sentence after it ("these receptors"), which also reads before the lead."""
+    text = (
+        "Analysts said this bundle includes two wireless receptors for the console. "
+        "Engineers said these receptors pair with the Nintendo Switch in seconds. "
+        "Amazon sells a Nintendo Switch bundle with two receptors for $299 on Friday."
+    )
+    found = Passage("S1", "c1", "a1", 0, len(text), text, 0.1, 0.5, "Switch deals", "IGN",
+                    "2019-11-18", "https://ign.example/deals")  # fmt: skip
+    writer = ExtractiveWriter(sentences_per_takeaway=3)
+    request = BriefingRequest("Nintendo Switch bundle", WINDOW, [story("one", [found])])
+    (takeaway,) = writer.write_briefing(request).takeaways
+    quoted = [s.text for s in takeaway.sentences]
+    assert quoted == [
+        "Amazon sells a Nintendo Switch bundle with two receptors for $299 on Friday."
+    ]
+
+
 GIRDERS = "Inspectors found cracks in two of its steel girders last month."
 GIRDERS_AGAIN = "Engineers discovered fractures in a pair of the span's steel beams in October."
 

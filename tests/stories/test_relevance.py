@@ -131,6 +131,10 @@ def test_a_key_word_written_only_inside_another_name_is_not_found() -> None:
     others = other_names(us_house, bodies)
     # "Democratic" stands before many words, "Texas" once, "U.S." is the topic's own "US"
     assert others == {"house": {"White"}}
+    # a compound or a possessive names the House itself
+    led = ["The Republican-led House voted.", "The Republican-led House met.", "Pelosi's House"
+           " passed it.", "Pelosi's House rose."]  # fmt: skip
+    assert other_names(us_house, led) == {}
     budget = "Biden's budget, released by the White House on Friday, raises spending."
     assert inside_other_names(us_house, others, budget) == {stem("house")}
     vote = "The White House welcomed the vote; the House passed the bill 220-212."

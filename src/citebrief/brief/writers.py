@@ -148,7 +148,7 @@ class _Candidate:
     opinion: str  # "an op-ed", ... or ""
     speaker: str = ""  # a surname that alone names the speaker, which an earlier sentence
     # of the takeaway must name ("..., Zhang said." after "According to Zhang Ruolan, ...")
-    refers: tuple[frozenset[str], ...] = ()  # demonstratives pointing back ("this claim"),
+    refers: tuple[tuple[str, ...], ...] = ()  # demonstratives pointing back ("this claim"),
     # each of which an earlier sentence of the takeaway (or its headline) must name
     claim: bool = False  # the claim a fact check examines, never a fact of its own
 
@@ -226,7 +226,7 @@ def _named(c: _Candidate, earlier: Sequence[_Candidate], headline: str = "") -> 
     if not c.refers and (not c.speaker or style.introduced(c.speaker, c.text, titled=False)):
         return True  # none, or named in full in the sentence itself
     before = " ".join([headline, *(_draft(o, attribute=False).text for o in earlier)])
-    if not all(style.referred(words, before) for words in c.refers):
+    if not all(style.referred(phrase, before) for phrase in c.refers):
         return False
     if not c.speaker or style.introduced(c.speaker, c.text, titled=False):
         return True
@@ -382,8 +382,13 @@ class ExtractiveWriter:
             title = _headline(chosen, group.passages, headlines)  # the lead still first
             headlines.add(title.lower())
             chosen = _reading_order(chosen)
-            # a surname named in a sentence that reads after it is no referent
-            chosen = [c for i, c in enumerate(chosen) if _named(c, chosen[:i], title)]
+            # a surname or a noun named in a sentence that reads after it is no referent, nor
+            # one named in a sentence left out here
+            kept: list[_Candidate] = []
+            for c in chosen:
+                if _named(c, kept, title):
+                    kept.append(c)
+            chosen = kept
             used.update(c.text for c in chosen)
             told.said += [c for c in chosen if not c.opinion and not c.claim]  # facts only
             lead = chosen[0].outlet
@@ -500,8 +505,9 @@ class ExtractiveWriter:
 
 
 def _lead(candidates: Sequence[_Candidate], score: _Scorer) -> _Candidate | None:
-    """The sentence that says what the story is: news before opinion, never a quotation
-    whose speaker must come before it; on the topic, corroborated, early, with details."""
+    """The sentence that says what the story is: news before opinion, never one that refers
+    back (a quotation whose speaker must come before it, a demonstrative: "this bundle"); on the
+    topic, corroborated, early, with details."""
     news = [c for c in candidates if not c.opinion] or list(candidates)
     news = [c for c in news if not c.speaker and not c.refers]
     if not news:

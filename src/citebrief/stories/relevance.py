@@ -330,9 +330,10 @@ def unwritten_names(terms: Sequence[KeyTerm], topic: str, text: str) -> set[str]
 
 
 def _capitalised_before(word: str) -> re.Pattern[str]:
-    """A capitalised word (not an acronym, not after a dot: "U.S. House" is the topic's "US")
-    written right before a form of ``word`` that is capitalised too ("White House")."""
-    return re.compile(rf"(?<![\w.])([A-Z][a-z][\w'’-]*)\s+({re.escape(word.capitalize())}\w*)")
+    """A capitalised word (not an acronym, not after a dot: "U.S. House" is the topic's "US";
+    no part of a compound or a possessive: "Republican-led House", "Pelosi's House") written
+    right before a form of ``word`` that is capitalised too ("White House")."""
+    return re.compile(rf"(?<![\w.'’-])([A-Z][a-z]+)\s+({re.escape(word.capitalize())}\w*)")
 
 
 def other_names(terms: Sequence[KeyTerm], texts: Iterable[str]) -> dict[str, set[str]]:
