@@ -539,6 +539,8 @@ def test_problems(sentence: str, expected: list[str]) -> None:
             False,
         ),
         ("The Senate passed the measure this past week after a long debate.", False),
+        ("This past week, the Senate passed the measure after a long debate.", False),
+        ("That night, police arrested two men outside the stadium in Cleveland.", True),
         ("Shares of the chipmaker rose 4% this fiscal year, its filings show.", False),
         (  # a verb after the noun is not what it points to
             "Critics in Brussels say this deal makes sense for nobody.",

@@ -519,7 +519,7 @@ def problems(
         found.append("truncated")
     if not follows_previous:
         second = re.sub(r"\W", "", words[1].lower()) if len(words) > 1 else ""
-        time_phrase = first in ("this", "that") and second in _TIME_NOUNS
+        time_phrase = first == "this" and second in _TIME_NOUNS  # "That night" points back
         if (
             (first in _DANGLING and not time_phrase)
             or _DEFINITE.match(text)
