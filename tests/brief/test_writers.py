@@ -338,6 +338,8 @@ def test_a_sentence_in_its_writers_voice_is_attributed() -> None:
         "PORT-AU-PRINCE, Haiti (AP) — ",
         "SÃO PAULO — ",
         "LOS ANGELES, Calif., Nov 19 (Reuters) - ",
+        "New York, NY – ",  # a press release (my6sense, shared news pages)
+        "Palo Alto, CA — ",
     ],
 )
 def test_a_quoted_sentence_starts_after_its_wire_dateline(dateline: str) -> None:

@@ -51,13 +51,15 @@ _CONTRAST = re.compile(
 # a wire dateline: "SAN FRANCISCO, Nov 19 (Wire Asia Service) - ", "HONG KONG — ", "BERLIN -- ",
 # "HANOI, Vietnam (AP) — ", "CLEVELAND, Ohio – ", "PORT-AU-PRINCE, Haiti (AP) — ", "SÃO PAULO
 # — ", "LOS ANGELES, Calif., Nov 19 (Reuters) - "; a place of four letters at least ("IBM,
-# Microsoft – and Google – ..." is no dateline)
+# Microsoft – and Google – ..." is no dateline); a press release's "New York, NY – "
 _CAPITAL = "A-ZÀ-ÖØ-Þ"
 _DATELINE = re.compile(
     rf"[{_CAPITAL}][{_CAPITAL}.'/ -]{{3,40}}"
     r"(?:, [A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?)?"
     r"(?:,? [A-Z][a-z]{2,8}\.? \d{1,2})?"
     r"(?: \([^)]{2,40}\))? ?(?:-{1,2}|[–—]) "
+    # a press release's: "New York, NY – ", "Palo Alto, CA — " (a state's two capitals)
+    r"|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}, [A-Z]{2} (?:-{1,2}|[–—]) "
 )
 # a question asking for a quantity or a date ("How many Chinese customers do the licences
 # cover?") is answered by a sentence holding a number ("cover shipments to 14 named Chinese
