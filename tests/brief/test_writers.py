@@ -11,6 +11,8 @@ import pytest
 
 from citebrief.brief.style import stands_alone
 from citebrief.brief.writers import (
+    _BIG_NUMBER,
+    _WEEKDAY,
     WRITERS,
     Events,
     ExtractiveWriter,
@@ -474,11 +476,11 @@ BRIDGE_DETAIL = (
 )
 
 
-def bridge_story() -> BriefingRequest:
+def bridge_story(again: str = BRIDGE_AGAIN) -> BriefingRequest:
     """Two outlets of one event; the second says the first's lead again in other words (few
     words shared), then adds a detail."""
     first = f"{BRIDGE_LEAD} Inspectors found cracks in two of its steel girders last month."
-    second = f"{BRIDGE_AGAIN} {BRIDGE_DETAIL}"
+    second = f"{again} {BRIDGE_DETAIL}"
     found = [
         Passage("S1", "c1", "a1", 0, len(first), first, 0.2, 0.5, "Harbor Street bridge to close",
                 "Harbor Gazette", "2026-11-10", "https://gazette.example/bridge"),
@@ -508,6 +510,48 @@ def test_what_another_outlet_adds_is_not_the_lead_again_in_other_words() -> None
     assert BRIDGE_LEAD in by_meaning
     assert not any(BRIDGE_AGAIN in s for s in by_meaning)
     assert any(BRIDGE_DETAIL in s for s in by_meaning)
+
+
+@pytest.mark.parametrize(
+    ("again", "said_again"),
+    [
+        ("Councillors on Monday decided to shut the Harbor Street bridge over the winter.", True),
+        ("Councillors decided to shut the Harbor Street bridge over the winter months.", False),
+    ],
+)
+def test_a_sentence_less_close_to_the_lead_says_it_again_when_it_gives_the_same_day(
+    again: str, said_again: bool
+) -> None:
+    """Between ``SAYS_AGAIN_SAME_DAY`` and ``SAYS_AGAIN`` (here 0.65), the same day of the week
+    (or the same number) tells the restatement from a sentence that adds to the lead."""
+    close = {BRIDGE_LEAD: [1.0, 0.0, 0.0], again: [0.65, 0.76, 0.0]}
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        return [close.get(t, [0.0, 0.0, 1.0]) for t in texts]
+
+    (takeaway,) = ExtractiveWriter(embed=embed).write_briefing(bridge_story(again=again)).takeaways
+    quoted_again = any(again in s.text for s in takeaway.sentences)
+    assert quoted_again is not said_again
+
+
+@pytest.mark.parametrize(
+    ("text", "days", "numbers"),
+    [
+        ("It will spend $3.5 billion on 500 million doses, it said on Thursday.", ["Thursday"],
+         ["3.5 billion", "500 million"]),
+        ("The cap rises to 62,500, and the jobless rate fell to 5.8%.", [], ["62,500", "5.8"]),
+        ("G-7 leaders met in 2021 over the Jan. 6 attack and COVID-19.", [], []),
+        ("Black Friday deals start on Friday; Super Tuesday is on Tuesday.", ["Friday", "Tuesday"],
+         []),
+    ],
+)  # fmt: skip
+def test_what_two_sentences_telling_one_fact_share(
+    text: str, days: list[str], numbers: list[str]
+) -> None:
+    """A day of the week, not a name ("Black Friday"); a number that identifies a fact, not a
+    year, "Jan. 6" or "G-7"."""
+    assert _WEEKDAY.findall(text) == days
+    assert _BIG_NUMBER.findall(text) == numbers
 
 
 @pytest.mark.slow
