@@ -767,6 +767,19 @@ def test_a_story_whose_lead_says_again_an_earlier_storys_lead_tells_its_event_ag
     assert told_by(request, meaning(BRIDGE_LEAD, BRIDGE_AGAIN)) == [None, "closure"]
 
 
+def test_two_stories_whose_leads_share_a_day_are_two_events_below_says_again() -> None:
+    """Review: two Senate votes on Tuesday (leads at 0.66) are two events; the shared weekday
+    counts inside a takeaway only."""
+    first = "The Senate voted 68-31 on Tuesday to pass a $250 billion bill to counter China."
+    second = "Lawmakers on Tuesday approved the bipartisan infrastructure package, 69-30."
+    close = {first: [1.0, 0.0, 0.0], second: [0.65, 0.76, 0.0]}
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        return [close.get(t, [0.0, 0.0, 1.0]) for t in texts]
+
+    assert told_by(two_stories(first, second), embed) == [None, None]
+
+
 def test_a_story_whose_lead_is_an_earlier_storys_lead_word_for_word_tells_its_event_again() -> None:
     request = two_stories(f"{BRIDGE_LEAD} {GIRDERS}", f"{BRIDGE_LEAD} {BRIDGE_DETAIL}")
     assert told_by(request) == [None, "closure"]

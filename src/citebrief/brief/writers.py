@@ -53,13 +53,17 @@ _CONTRAST = re.compile(
 # — ", "LOS ANGELES, Calif., Nov 19 (Reuters) - "; a place of four letters at least ("IBM,
 # Microsoft – and Google – ..." is no dateline); a press release's "New York, NY – "
 _CAPITAL = "A-ZÀ-ÖØ-Þ"
+_STATES = "|".join(
+    """AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH
+    NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC""".split()
+)
 _DATELINE = re.compile(
     rf"[{_CAPITAL}][{_CAPITAL}.'/ -]{{3,40}}"
     r"(?:, [A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?)?"
     r"(?:,? [A-Z][a-z]{2,8}\.? \d{1,2})?"
     r"(?: \([^)]{2,40}\))? ?(?:-{1,2}|[–—]) "
     # a press release's: "New York, NY – ", "Palo Alto, CA — " (a state's two capitals)
-    r"|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}, [A-Z]{2} (?:-{1,2}|[–—]) "
+    rf"|[A-Z][a-z]+(?: [A-Z][a-z]+){{0,2}}, (?:{_STATES}) (?:-{{1,2}}|[–—]) "
 )
 # a question asking for a quantity or a date ("How many Chinese customers do the licences
 # cover?") is answered by a sentence holding a number ("cover shipments to 14 named Chinese
@@ -149,9 +153,9 @@ _WEEKDAY = re.compile(  # a day, not a name ("Black Friday", "Super Tuesday")
     r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
 )
 _BIG_NUMBER = re.compile(
-    r"(?<![\w.,])(?!(?:19|20)\d\d\b)"
+    r"(?<![\w.,/-])(?<!No\. )(?<!H\.R\. )(?<!S\. )(?<!Section )(?<!Title )(?!(?:19|20)\d\d\b)"
     r"(\d+(?:\.\d+)?\s+(?:million|billion|trillion)\b"  # "1 billion doses"
-    r"|\d{1,3}(?:,\d{3})+|\d+\.\d+|\d{3,})(?![\w])"
+    r"|\d{1,3}(?:,\d{3})+|\d+\.\d+|\d{3,})(?![\w/(-]|\.\d)"
 )
 
 
@@ -270,14 +274,21 @@ class _Sameness:
         for text, vector in zip(missing, self.embed(missing), strict=True):
             self.vectors[text] = unit(vector)
 
-    def same(self, a: _Candidate, b: _Candidate, overlap: float = 0.5) -> bool:
+    def same(
+        self, a: _Candidate, b: _Candidate, overlap: float = 0.5, *, same_day: bool = False
+    ) -> bool:
+        """``same_day``: within one takeaway, a shared weekday or number counts from
+        ``SAYS_AGAIN_SAME_DAY`` (between stories the same day says little: two Senate votes on
+        Tuesday are two events)."""
         if _overlap(a.words, b.words) > overlap:
             return True
         va, vb = self.vectors.get(a.text), self.vectors.get(b.text)
         if va is None or vb is None:
             return False
         cosine = float(np.dot(va, vb))
-        return cosine >= SAYS_AGAIN or (cosine >= SAYS_AGAIN_SAME_DAY and _same_day(a, b))
+        return cosine >= SAYS_AGAIN or (
+            same_day and cosine >= SAYS_AGAIN_SAME_DAY and _same_day(a, b)
+        )
 
 
 def _same_day(a: _Candidate, b: _Candidate) -> bool:
@@ -493,7 +504,7 @@ class ExtractiveWriter:
         def fresh(c: _Candidate) -> bool:
             return (
                 c.text != lead.text
-                and not any(told.sameness.same(c, o) for o in chosen)
+                and not any(told.sameness.same(c, o, same_day=True) for o in chosen)
                 and _named(c, chosen)
             )
 
