@@ -177,7 +177,7 @@ _BEFORE_NUMBERS = frozenset({"no", "fig"})  # "No. 5", "Fig. 2"; but "he said no
 _INITIALS = re.compile(r"^(?:[a-z]\.)*[a-z]$")  # J. or J.J. or W.M.
 _LEADING = "\"'“‘(["
 _TRAILING = ".!?\"'”’)]"
-_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 _TIMES = frozenset({"a.m", "p.m"})
 
 
@@ -201,7 +201,7 @@ def _line_spans(line: str) -> list[tuple[int, int]]:
         before = line[start : match.start()].rsplit(None, 1)
         last = before[-1].lstrip(_LEADING).rstrip(_TRAILING).lower() if before else ""
         following = line[match.end() :]
-        if last in _TIMES and following.split(None, 1)[0].strip(",.").lower() not in _WEEKDAYS:
+        if last in _TIMES and following.split(None, 1)[0].strip(",.").lower() not in WEEKDAYS:
             last = ""  # "at 10 a.m. The ..." ends the sentence
         if last in _BEFORE_NUMBERS and not following[:1].isdigit():
             last = ""

@@ -41,7 +41,7 @@ from citebrief.models import (
 from citebrief.settings import Settings
 from citebrief.stories.cluster import Embed, unit
 from citebrief.stories.relevance import QUESTION_WORDS
-from citebrief.text import content_words, names, query_parts, sentence_spans
+from citebrief.text import WEEKDAYS, content_words, names, query_parts, sentence_spans
 
 _CONTRAST = re.compile(
     r"\b(but|however|while|although|disputed|criticized|criticised|warned|argued|argues"
@@ -150,7 +150,7 @@ SAYS_AGAIN = 0.72
 SAYS_AGAIN_SAME_DAY = 0.60
 _WEEKDAY = re.compile(  # a day, not a name ("Black Friday", "Super Tuesday")
     r"(?<!Black )(?<!Good )(?<!Cyber )(?<!Super )(?<!Ash )"
-    r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+    rf"\b(?:{'|'.join(sorted(d.capitalize() for d in WEEKDAYS))})\b"
 )
 _BIG_NUMBER = re.compile(
     r"(?<![\w.,/-])(?<!No\. )(?<!H\.R\. )(?<!S\. )(?<!Section )(?<!Title )(?!(?:19|20)\d\d\b)"
