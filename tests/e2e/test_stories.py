@@ -238,6 +238,9 @@ def test_stories_on_topic_without_a_single_takeaway_are_a_refusal_not_an_empty_b
     assert "stories on this topic from 2026-11-09 to 2026-11-22" in str(e.value)
     assert "gave no takeaway: no sentence of their articles stands alone" in str(e.value)
     assert "--since all" in (e.value.hint or "")
+    with pytest.raises(ThinEvidenceError) as e:  # every date already: nothing to widen
+        build_briefing("HBM export controls", ws.evidence, desk, window=Window())
+    assert e.value.hint == "ingest more outlets' reports of the story"
 
 
 def test_a_strict_briefing_whose_every_sentence_fails_the_check_is_a_refusal_that_says_so(

@@ -7,7 +7,7 @@ from datetime import date
 
 from citebrief.models import Story, Window
 from citebrief.stories.relevance import Finding, KeyTerm, Scored, Signals, signals
-from citebrief.stories.select import choose, for_answer, refusal, stories_note
+from citebrief.stories.select import choose, for_answer, options, refusal, stories_note
 from citebrief.text import stem
 
 WEEK = Window(date(2026, 11, 16), date(2026, 11, 22))
@@ -151,6 +151,21 @@ def test_a_refusal_names_the_story_holding_most_of_the_terms_not_the_most_probab
     )
     message, _ = refusal(finding(talks, debate))
     assert message.endswith("the closest story, 'Title of debate', does not mention 'negotiations'")
+
+
+def test_a_refusal_over_every_date_does_not_offer_to_widen_the_window() -> None:
+    everything = replace(finding(scored("x", 0.3, on=False), missing=("brexit",)), window=Window())
+    message, hint = refusal(everything)
+    assert message.startswith("nothing in the corpus covers")
+    assert hint == "check the spelling, or ingest sources that cover it"
+    message, hint = refusal(replace(everything, missing=()))
+    assert hint == "rephrase the topic, or ingest more sources"
+
+
+def test_a_hint_lists_what_to_try_leaving_out_what_does_not_apply() -> None:
+    assert options("a", "b", "c") == "a, b, or c"
+    assert options("a", "", "c") == "a, or c"
+    assert options("", "c") == "c"
 
 
 def test_a_refusal_in_an_empty_window_names_no_story() -> None:

@@ -46,7 +46,7 @@ from citebrief.stories.find import find_stories
 from citebrief.stories.rank import require_evidence
 from citebrief.stories.relevance import Finding, key_terms
 from citebrief.stories.retrieve import Evidence, Hits, add_articles, prefer_leads, select
-from citebrief.stories.select import choose, for_answer, refusal, stories_note
+from citebrief.stories.select import choose, for_answer, options, refusal, stories_note, widening
 
 ANSWER_PASSAGES = 8  # an answer is short: it draws on at most this many passages
 ANSWER_STORIES = 3  # ... from at most this many stories
@@ -189,7 +189,7 @@ def build_briefing(
             f"no takeaway on {topic!r} could be written: {briefing.note}",
             hint="run without --strict to read the sentences flagged"
             if removed
-            else "widen the window (--since all), or ingest more outlets' reports of the story",
+            else options(widening(window), "ingest more outlets' reports of the story"),
         )
     return briefing
 

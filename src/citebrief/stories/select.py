@@ -54,13 +54,14 @@ def for_answer(finding: Finding, limit: int) -> list[Scored]:
 def refusal(finding: Finding) -> tuple[str, str]:
     """Why nothing in the window is about the topic, and what to try: (message, hint)."""
     where = _window(finding.window)
+    widen = widening(finding.window)
     if finding.missing:
         terms = ", ".join(repr(t) for t in finding.missing)
         return (
             f"nothing {where} covers {finding.topic!r}: no article mentions {terms}",
-            "check the spelling, widen the window (--since all), or ingest sources that cover it",
+            options("check the spelling", widen, "ingest sources that cover it"),
         )
-    elsewhere = "widen the window (--since all), rephrase the topic, or ingest more sources"
+    elsewhere = options(widen, "rephrase the topic", "ingest more sources")
     if not finding.scored:
         return f"nothing {where} covers {finding.topic!r}", elsewhere
     # the story holding most of what was asked, then the most probable: a hint names what it
@@ -71,10 +72,22 @@ def refusal(finding: Finding) -> tuple[str, str]:
         terms = ", ".join(repr(t) for t in closest.signals.missing)
         return (
             f"{near} does not mention {terms}",
-            "rephrase the topic with the words its stories use, widen the window (--since all),"
-            " or ingest more sources",
+            options(
+                "rephrase the topic with the words its stories use", widen, "ingest more sources"
+            ),
         )
     return f"{near} is not about it", elsewhere
+
+
+def widening(window: Window) -> str:
+    """The hint to widen the window, or nothing when it holds every date already."""
+    return "" if window.start is None and window.end is None else "widen the window (--since all)"
+
+
+def options(*choices: str) -> str:
+    """A hint of several things to try, the empty ones left out: "a, b, or c"."""
+    given = [c for c in choices if c]
+    return given[-1] if len(given) < 2 else ", ".join(given[:-1]) + ", or " + given[-1]
 
 
 def stories_note(
