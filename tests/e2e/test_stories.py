@@ -423,3 +423,17 @@ def test_an_empty_window_names_the_newest_article(ws: Workspace, tmp_path: Path)
     assert caught.value.hint == (
         "try --from 2026-11-16 --to 2026-11-22 (the week to the newest article)"
     )
+
+
+def test_a_briefing_keeps_to_the_language_of_its_topic_and_says_what_it_left_out(
+    ws: Workspace,
+) -> None:
+    # an Italian page says "Black Friday" too, not "deals": an English briefing leaves it out
+    english = brief(ws, "Black Friday deals")
+    assert english.takeaways
+    assert "www.remember8090.it" not in hosts(english)
+    assert "in Italian left out (the briefing keeps to English)" in english.note
+    # asked in its words, the Italian story leads, and the English ones are left out
+    italian = brief(ws, "Black Friday per nostalgici")
+    assert hosts(italian) == {"www.remember8090.it"}
+    assert "in English left out (the briefing keeps to Italian)" in italian.note

@@ -6,8 +6,24 @@ from dataclasses import replace
 from datetime import date
 
 from citebrief.models import Story, Window
-from citebrief.stories.relevance import Finding, KeyTerm, Scored, Signals, signals
-from citebrief.stories.select import choose, for_answer, options, refusal, stories_note
+from citebrief.stories.relevance import (
+    Finding,
+    KeyTerm,
+    Scored,
+    Signals,
+    in_one_language,
+    signals,
+    story_language,
+)
+from citebrief.stories.select import (
+    choose,
+    for_answer,
+    language_name,
+    languages_note,
+    options,
+    refusal,
+    stories_note,
+)
 from citebrief.text import stem
 
 WEEK = Window(date(2026, 11, 16), date(2026, 11, 22))
@@ -235,3 +251,53 @@ def test_headline_means_every_key_term_in_a_title_as_written() -> None:
     variant = signals(terms, 0.4, stems, [], ["china", "rule"], variants)
     assert variant.title == 1.0  # a variant counts for the fitted title feature ...
     assert not variant.headline  # ... not for the headline
+
+
+# --- one language per briefing ---------------------------------------------------------------
+def in_language(id: str, exact: float, p: float = 0.9, on: bool = True) -> Scored:
+    return Scored(scored(id, p).story, replace(SIGNALS, exact=exact), p, on)
+
+
+def test_a_story_speaks_the_language_most_of_its_articles_declare() -> None:
+    assert story_language(["en", "it", "en", ""]) == "en"
+    assert story_language(["", ""]) == ""
+
+
+def test_the_language_of_the_story_holding_most_of_the_topic_leads_and_others_are_left_out() -> (
+    None
+):
+    # "Black Friday deals": the Italian page says "Black Friday", not "deals"
+    english, italian = in_language("en-deals", 1.0, p=0.8), in_language("it-page", 0.6, p=0.95)
+    undeclared = in_language("no-lang", 0.5)
+    out, language, others = in_one_language(
+        [italian, english, undeclared], {"en-deals": "en", "it-page": "it", "no-lang": ""}
+    )
+    assert language == "en"
+    assert others == ("it",)
+    assert [s.story.id for s in out if s.on_topic] == ["en-deals", "no-lang"]
+    assert [s.story.id for s in out] == ["it-page", "en-deals", "no-lang"]  # order kept
+
+
+def test_the_leading_language_is_chosen_among_stories_on_topic_only() -> None:
+    off = in_language("en-off", 1.0, on=False)
+    italian = in_language("it-page", 0.6)
+    out, language, others = in_one_language([off, italian], {"en-off": "en", "it-page": "it"})
+    assert (language, others) == ("it", ())
+    assert [s.on_topic for s in out] == [False, True]
+
+
+def test_without_a_declared_language_nothing_is_left_out() -> None:
+    stories = [in_language("a", 1.0), in_language("b", 0.5)]
+    assert in_one_language(stories, {}) == (stories, "", ())
+
+
+def test_the_note_names_the_languages_left_out() -> None:
+    assert (
+        languages_note(("it",), "en")
+        == "1 more story in Italian left out (the briefing keeps to English)"
+    )
+    assert languages_note(("ru", "it", "ru"), "en") == (
+        "3 more stories in Italian and Russian left out (the briefing keeps to English)"
+    )
+    assert languages_note((), "en") == ""
+    assert language_name("xq") == "xq"  # a code CLDR does not know stays as it is

@@ -109,7 +109,8 @@ def ask(
             turn = Turn(question, query, None, "no cited sentence held up against its sources")
         else:
             same = before is not None and _said(before) == _said(briefing)
-            turn = Turn(question, query, briefing, SAME_ANSWER if same else "")
+            note = "; ".join(n for n in (SAME_ANSWER if same else "", briefing.note) if n)
+            turn = Turn(question, query, briefing, note)
     conversation.turns.append(turn)
     return turn
 

@@ -46,7 +46,15 @@ from citebrief.stories.find import find_stories
 from citebrief.stories.rank import require_evidence
 from citebrief.stories.relevance import Finding, key_terms
 from citebrief.stories.retrieve import Evidence, Hits, add_articles, prefer_leads, select
-from citebrief.stories.select import choose, for_answer, options, refusal, stories_note, widening
+from citebrief.stories.select import (
+    choose,
+    for_answer,
+    languages_note,
+    options,
+    refusal,
+    stories_note,
+    widening,
+)
 
 ANSWER_PASSAGES = 8  # an answer is short: it draws on at most this many passages
 ANSWER_STORIES = 3  # ... from at most this many stories
@@ -176,7 +184,7 @@ def build_briefing(
     briefing.report.stories_on_topic = len(plan.finding.on_topic)
     removed = briefing.report.removed > 0  # by --strict: what did not check out
     told = {t.story["id"] for t in briefing.takeaways if t.story}  # --strict may remove one
-    briefing.note = stories_note(
+    counted = stories_note(
         len(plan.finding.on_topic),
         takeaways,
         window,
@@ -184,6 +192,8 @@ def build_briefing(
         strict=removed,
         retold=plan.left_out_as_retold(told),
     )
+    elsewhere = languages_note(plan.finding.other_languages, plan.finding.language)
+    briefing.note = "; ".join(n for n in (counted, elsewhere) if n)
     if not briefing.takeaways:  # stories on the topic, and not one sentence to say of them
         raise ThinEvidenceError(
             f"no takeaway on {topic!r} could be written: {briefing.note}",
@@ -239,7 +249,11 @@ def build_answer(
     else:
         draft = writer.write_answer(request)
     timings["writing"] = time.perf_counter() - started
-    return _verified(question, draft, retrieval, [], evidence.corpus, desk.verifier, False, timings)
+    answer = _verified(
+        question, draft, retrieval, [], evidence.corpus, desk.verifier, False, timings
+    )
+    answer.note = languages_note(finding.other_languages, finding.language)
+    return answer
 
 
 def _found(topic: str, evidence: Evidence, window: Window, *, question: bool) -> Finding:

@@ -66,6 +66,7 @@ class StoryArticle:
     site_name: str
     url: str
     story: str | None  # the story it is in, if grouped yet
+    language: str = ""  # as the page declares it ("en"), or ""
 
 
 def _vector_bytes(vector: Any) -> bytes:
@@ -260,7 +261,8 @@ class Corpus:
 
     # --- stories ------------------------------------------------------------------------------
     _STORY_ARTICLE = (
-        "SELECT a.id, a.day, a.title, a.text, a.site_name, a.url, s.story_id FROM articles a"
+        "SELECT a.id, a.day, a.title, a.text, a.site_name, a.url, s.story_id, a.language"
+        " FROM articles a"
         " LEFT JOIN story_articles s ON s.article_id = a.id"
     )
 

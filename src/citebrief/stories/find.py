@@ -215,4 +215,6 @@ def find_stories(
         )
         scored.append(Scored(story, found, p, answerable and relevance.on_topic(found, model)))
     scored.sort(key=lambda s: -s.probability)
-    return Finding(topic, window, terms, scored, missing, len(articles), hits)
+    languages = {s: relevance.story_language(a.language for a in by_story[s]) for s in candidates}
+    scored, language, left_out = relevance.in_one_language(scored, languages)
+    return Finding(topic, window, terms, scored, missing, len(articles), hits, language, left_out)

@@ -11,6 +11,10 @@ at all. A story is on topic when it covers enough of the topic's weight and a lo
 over its evidence (the topic's cosine with the story's titles and leads, the weighted share of
 key terms found as written and with variants) clears a threshold; both are fitted on the shared
 AllSides dev stories (``evals/fit_stories.py``, weights in ``data/stories.json``).
+
+A briefing or answer is written in one language: that of the story on topic that holds most of
+the topic's words as written (``in_one_language``); a story on topic whose articles declare
+another language is left out, and the note says so.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -449,7 +454,41 @@ class Finding:
     missing: tuple[str, ...]  # key terms that nothing in the window holds, in any form
     articles: int  # articles in the window
     hits: Any = field(default=None, repr=False)  # the topic's stories.retrieve.Hits
+    language: str = ""  # the language of its stories on topic, if any declares one
+    other_languages: tuple[str, ...] = ()  # that of each story on topic left out for its own
 
     @property
     def on_topic(self) -> list[Scored]:
         return [s for s in self.scored if s.on_topic]
+
+
+def story_language(languages: Iterable[str]) -> str:
+    """The language most of a story's articles declare ("en", "it"), or "" if none does."""
+    declared = Counter(code for code in languages if code)
+    return declared.most_common(1)[0][0] if declared else ""
+
+
+def in_one_language(
+    scored: Sequence[Scored], languages: Mapping[str, str]
+) -> tuple[list[Scored], str, tuple[str, ...]]:
+    """The candidates with those on topic in another language than the leading one's set off
+    topic, the leading language, and the language of each story set off.
+
+    The leading story is the one on topic, in a declared language (``languages``: story id ->
+    its ``story_language``), that holds most of the topic's weight as written, the most probable
+    first: "Black Friday deals" is English where an Italian page says "Black Friday" but not
+    "deals"; "Sejarah Islam" is Indonesian where English pages say only "Islam". A story whose
+    articles declare no language stays: nothing says it is in another."""
+    declared = [s for s in scored if s.on_topic and languages.get(s.story.id)]
+    if not declared:
+        return list(scored), "", ()
+    leader = max(declared, key=lambda s: (s.signals.exact, s.probability))
+    language = languages[leader.story.id]
+    out, others = [], []
+    for s in scored:
+        theirs = languages.get(s.story.id, "")
+        if s.on_topic and theirs and theirs != language:
+            others.append(theirs)
+            s = Scored(s.story, s.signals, s.probability, False)
+        out.append(s)
+    return out, language, tuple(others)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from babel import Locale
+
 from citebrief.models import Window
 from citebrief.stories.relevance import Finding, Scored
 from citebrief.text import query_parts
@@ -88,6 +92,24 @@ def options(*choices: str) -> str:
     """A hint of several things to try, the empty ones left out: "a, b, or c"."""
     given = [c for c in choices if c]
     return given[-1] if len(given) < 2 else ", ".join(given[:-1]) + ", or " + given[-1]
+
+
+def languages_note(others: Sequence[str], language: str) -> str:
+    """Stories on the topic left out for their language (``relevance.in_one_language``):
+    "1 more story in Italian left out (the briefing keeps to English)"."""
+    if not others:
+        return ""
+    story = "story" if len(others) == 1 else "stories"
+    theirs = " and ".join(language_name(code) for code in sorted(set(others)))
+    return (
+        f"{len(others)} more {story} in {theirs} left out "
+        f"(the briefing keeps to {language_name(language)})"
+    )
+
+
+def language_name(code: str) -> str:
+    """ "Italian" for "it"; the code itself when Babel (CLDR) does not know it."""
+    return Locale("en").languages.get(code.lower()) or code
 
 
 def stories_note(
