@@ -10,6 +10,8 @@ from citebrief.text import (
     after_title,
     article_day,
     content_words,
+    language_code,
+    language_name,
     numbers,
     plural,
     query_parts,
@@ -242,3 +244,35 @@ def test_a_passage_without_a_leading_title_line_is_kept_whole(text: str) -> None
 
 def test_no_title_skips_nothing() -> None:
     assert after_title("\nThe rule came last week.", "") == 0
+
+
+@pytest.mark.parametrize(
+    ("declared", "code"),
+    [
+        ("en", "en"),
+        ("EN-us", "en"),
+        ("pt_BR", "pt"),
+        ("eng", "en"),  # ISO 639-2
+        ("ita", "it"),
+        ("iw", "he"),  # the old code for Hebrew
+        ("in", "id"),  # and for Indonesian
+        ("nb", "no"),
+        ("und", ""),  # undetermined
+        ("mul", ""),
+        ("zxx", ""),
+        ("xx", ""),  # no language
+        ("English", ""),  # a name, not a code
+        ("", ""),
+    ],
+)
+def test_a_declared_language_is_one_code_or_none(declared: str, code: str) -> None:
+    assert language_code(declared) == code
+
+
+def test_a_language_is_named_in_english() -> None:
+    assert [language_name(c) for c in ("it", "id", "ko", "qq")] == [
+        "Italian",
+        "Indonesian",
+        "Korean",
+        "qq",
+    ]

@@ -29,6 +29,14 @@ EXIT_SOME_FAILED = 1
 EXIT_USAGE = 2
 
 
+def options(*choices: str) -> str:
+    """A hint of several things to try, the empty ones left out: "a, b, or c"."""
+    given = [c for c in choices if c]
+    if not given:
+        return ""
+    return given[-1] if len(given) < 2 else ", ".join(given[:-1]) + ", or " + given[-1]
+
+
 class CitebriefError(Exception):
     """Base error: a message and a hint on how to fix it."""
 

@@ -155,6 +155,10 @@ class Window:
             return f"until {self.end.isoformat()}"
         return "all dates"
 
+    def widening(self) -> str:
+        """The hint to widen the window, or nothing when it holds every date already."""
+        return "" if self.start is None and self.end is None else "widen the window (--since all)"
+
     def as_dict(self) -> dict[str, str | None]:
         return {
             "start": self.start.isoformat() if self.start else None,

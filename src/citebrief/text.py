@@ -1,13 +1,15 @@
 """Text rules that every stage shares (pure): words, stopwords, content words, sentences, the
-day of an article, and a count with its noun ("1 passage", "2 passages"). One home for each, so
-that the writer, the verifier, the keyword index and duplicate detection cut text the same way,
-and every message counts the same way.
+day of an article, a count with its noun ("1 passage", "2 passages"), and language codes. One
+home for each, so that the writer, the verifier, the keyword index and duplicate detection cut
+text the same way, and every message counts the same way.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from babel import Locale, UnknownLocaleError
 
 # --- words ----------------------------------------------------------------------------------------
 # A word is a run of letters, digits and underscores (Unicode-aware), as SQLite's unicode61
@@ -244,3 +246,26 @@ def article_day(published: str, fetched_at: str) -> str:
     """The day an article belongs to, as an ISO date: the day it was published, else the day
     it was fetched; "" when neither is known."""
     return (published or fetched_at)[:10]
+
+
+# --- languages ---------------------------------------------------------------------------------
+_NO_LANGUAGE = {"und", "mul", "zxx", "mis"}  # undetermined, several, no linguistic content
+_SAME_LANGUAGE = {"nb": "no"}  # Norwegian Bokmål is what pages mean by Norwegian
+
+
+def language_code(declared: str) -> str:
+    """A page's declared language as one ISO 639-1 code ("en" for "EN", "en-US", "eng"; "he"
+    for the old "iw"), or "" when it names none (Babel's CLDR data decides)."""
+    code = declared.strip().replace("_", "-").split("-")[0].lower()
+    if not code.isalpha() or code in _NO_LANGUAGE:
+        return ""
+    try:
+        language = Locale.parse(code).language
+    except (ValueError, UnknownLocaleError):
+        return ""
+    return _SAME_LANGUAGE.get(language, language)
+
+
+def language_name(code: str) -> str:
+    """ "Italian" for "it"; the code itself when Babel (CLDR) does not know it."""
+    return Locale("en").languages.get(code.lower()) or code

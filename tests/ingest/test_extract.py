@@ -20,6 +20,25 @@ from citebrief.ingest.furniture import without_furniture
 from tests.conftest import CORPUS, NEWS, article_html, paragraphs
 
 
+@pytest.mark.parametrize(
+    ("tag", "language"),
+    [
+        ('<html lang="en-US">', "en"),
+        ("<html lang=it>", "it"),
+        ('<html xml:lang="pt_BR">', "pt"),
+        ('<html data-lang="fr" lang="de">', "de"),  # not a data- attribute
+        ('<html lang="English">', ""),  # a name, not a code
+        ('<html lang="und">', ""),
+    ],
+)
+def test_the_language_a_page_declares_is_read_as_one_code(tag: str, language: str) -> None:
+    html = article_html("Chips and rules", paragraphs("lang", 5)).replace(
+        '<html lang="en">', tag, 1
+    )
+    assert tag in html
+    assert extract_html(html).language == language
+
+
 def test_extract_html_reads_text_and_metadata() -> None:
     html = article_html(
         "Chips and rules",

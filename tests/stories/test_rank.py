@@ -99,4 +99,9 @@ def test_require_evidence_refuses_too_few_articles_with_a_hint() -> None:
     with pytest.raises(ThinEvidenceError, match="3 relevant passages from 1 article,") as caught:
         rank.require_evidence("chips", window, passages, min_passages=3, min_articles=2)
     assert "2026-11-09 to 2026-11-15" in caught.value.message
-    assert caught.value.hint is not None
+    assert caught.value.hint == (
+        "widen the window (--since all), ingest more sources, or rephrase the topic"
+    )
+    with pytest.raises(ThinEvidenceError) as caught:  # every date already: nothing to widen
+        rank.require_evidence("chips", Window(), passages, min_passages=3, min_articles=2)
+    assert caught.value.hint == "ingest more sources, or rephrase the topic"

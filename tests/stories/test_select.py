@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from citebrief.errors import options
 from citebrief.models import Story, Window
 from citebrief.stories.relevance import (
     Finding,
@@ -18,13 +19,12 @@ from citebrief.stories.relevance import (
 from citebrief.stories.select import (
     choose,
     for_answer,
-    language_name,
     languages_note,
-    options,
+    left_out_for_language,
     refusal,
     stories_note,
 )
-from citebrief.text import stem
+from citebrief.text import language_name, stem
 
 WEEK = Window(date(2026, 11, 16), date(2026, 11, 22))
 SIGNALS = Signals(0.5, 1.0, 1.0, 1.0, ())
@@ -182,6 +182,7 @@ def test_a_hint_lists_what_to_try_leaving_out_what_does_not_apply() -> None:
     assert options("a", "b", "c") == "a, b, or c"
     assert options("a", "", "c") == "a, or c"
     assert options("", "c") == "c"
+    assert options("", "") == ""
 
 
 def test_a_refusal_in_an_empty_window_names_no_story() -> None:
@@ -260,44 +261,73 @@ def in_language(id: str, exact: float, p: float = 0.9, on: bool = True) -> Score
 
 def test_a_story_speaks_the_language_most_of_its_articles_declare() -> None:
     assert story_language(["en", "it", "en", ""]) == "en"
+    assert story_language(["EN-us", "eng", "it"]) == "en"  # one language, however written
     assert story_language(["", ""]) == ""
+    assert story_language(["it", "en"]) == ""  # a tie says nothing
+    assert story_language(["und", "zxx"]) == ""  # codes that name no language
 
 
-def test_the_language_of_the_story_holding_most_of_the_topic_leads_and_others_are_left_out() -> (
-    None
-):
-    # "Black Friday deals": the Italian page says "Black Friday", not "deals"
-    english, italian = in_language("en-deals", 1.0, p=0.8), in_language("it-page", 0.6, p=0.95)
+def test_the_language_holding_more_of_the_topic_in_one_story_leads() -> None:
+    # "Black Friday per nostalgici": English pages say only "Black Friday"
+    italian = in_language("it-page", 1.0, p=0.8)
+    english = [in_language(f"en-{n}", 0.5, p=0.95) for n in range(3)]
     undeclared = in_language("no-lang", 0.5)
-    out, language, others = in_one_language(
-        [italian, english, undeclared], {"en-deals": "en", "it-page": "it", "no-lang": ""}
-    )
+    languages = {"it-page": "it", "no-lang": "", **{s.story.id: "en" for s in english}}
+    out, language, left_out = in_one_language([*english, italian, undeclared], languages)
+    assert language == "it"
+    assert [(s.story.id, code) for s, code in left_out] == [
+        ("en-0", "en"),
+        ("en-1", "en"),
+        ("en-2", "en"),
+    ]
+    assert all(s.on_topic for s, _ in left_out)  # as they were
+    assert [s.story.id for s in out if s.on_topic] == ["it-page", "no-lang"]
+    assert [s.story.id for s in out] == ["en-0", "en-1", "en-2", "it-page", "no-lang"]
+
+
+def test_where_languages_hold_as_much_of_the_topic_the_one_with_more_stories_leads() -> None:
+    # "Black Friday deals": an Italian page and four English stories hold "Black Friday"
+    italian = in_language("it-page", 0.6, p=0.93)
+    english = [in_language(f"en-{n}", 0.6, p=0.90) for n in range(4)]
+    languages = {"it-page": "it", **{s.story.id: "en" for s in english}}
+    _, language, left_out = in_one_language([italian, *english], languages)
     assert language == "en"
-    assert others == ("it",)
-    assert [s.story.id for s in out if s.on_topic] == ["en-deals", "no-lang"]
-    assert [s.story.id for s in out] == ["it-page", "en-deals", "no-lang"]  # order kept
+    assert [code for _, code in left_out] == ["it"]
 
 
 def test_the_leading_language_is_chosen_among_stories_on_topic_only() -> None:
     off = in_language("en-off", 1.0, on=False)
     italian = in_language("it-page", 0.6)
-    out, language, others = in_one_language([off, italian], {"en-off": "en", "it-page": "it"})
-    assert (language, others) == ("it", ())
+    out, language, left_out = in_one_language([off, italian], {"en-off": "en", "it-page": "it"})
+    assert (language, left_out) == ("it", [])
     assert [s.on_topic for s in out] == [False, True]
 
 
 def test_without_a_declared_language_nothing_is_left_out() -> None:
     stories = [in_language("a", 1.0), in_language("b", 0.5)]
-    assert in_one_language(stories, {}) == (stories, "", ())
+    assert in_one_language(stories, {}) == (stories, "", [])
+
+
+def test_a_note_counts_only_the_stories_left_out_that_would_have_been_taken() -> None:
+    kept = [in_language(f"en-{n}", 1.0, p=0.99 - n / 100) for n in range(3)]
+    near = in_language("it-near", 0.6, p=0.995)  # would have led
+    far = in_language("it-far", 0.6, p=0.5)  # would not have made the three taken
+    found = replace(
+        finding(*kept, replace(near, on_topic=False), replace(far, on_topic=False)),
+        language="en",
+        left_out=((near, "it"), (far, "it")),
+    )
+    assert left_out_for_language(found, lambda f: choose(f, 3)) == ["it"]
+    assert left_out_for_language(found, lambda f: choose(f, 5)) == ["it", "it"]
+    assert left_out_for_language(replace(found, left_out=()), lambda f: choose(f, 3)) == []
 
 
 def test_the_note_names_the_languages_left_out() -> None:
-    assert (
-        languages_note(("it",), "en")
-        == "1 more story in Italian left out (the briefing keeps to English)"
+    assert languages_note(["it"], "en") == (
+        "1 more story in Italian left out (the briefing keeps to English)"
     )
-    assert languages_note(("ru", "it", "ru"), "en") == (
-        "3 more stories in Italian and Russian left out (the briefing keeps to English)"
+    assert languages_note(["ru", "it", "ru"], "en", "answer") == (
+        "3 more stories in Italian and Russian left out (the answer keeps to English)"
     )
-    assert languages_note((), "en") == ""
+    assert languages_note([], "en") == ""
     assert language_name("xq") == "xq"  # a code CLDR does not know stays as it is

@@ -23,7 +23,7 @@ from citebrief.brief import changes, style
 from citebrief.brief.assemble import Claim, Judged, assemble, claims_of
 from citebrief.brief.writers import Events
 from citebrief.corpus.store import Corpus
-from citebrief.errors import ThinEvidenceError, UsageError
+from citebrief.errors import ThinEvidenceError, UsageError, options
 from citebrief.models import (
     ALL_DATES,
     AnswerRequest,
@@ -50,10 +50,9 @@ from citebrief.stories.select import (
     choose,
     for_answer,
     languages_note,
-    options,
+    left_out_for_language,
     refusal,
     stories_note,
-    widening,
 )
 
 ANSWER_PASSAGES = 8  # an answer is short: it draws on at most this many passages
@@ -192,14 +191,17 @@ def build_briefing(
         strict=removed,
         retold=plan.left_out_as_retold(told),
     )
-    elsewhere = languages_note(plan.finding.other_languages, plan.finding.language)
+    elsewhere = languages_note(
+        left_out_for_language(plan.finding, lambda f: choose(f, takeaways)),
+        plan.finding.language,
+    )
     briefing.note = "; ".join(n for n in (counted, elsewhere) if n)
     if not briefing.takeaways:  # stories on the topic, and not one sentence to say of them
         raise ThinEvidenceError(
             f"no takeaway on {topic!r} could be written: {briefing.note}",
             hint="run without --strict to read the sentences flagged"
             if removed
-            else options(widening(window), "ingest more outlets' reports of the story"),
+            else options(window.widening(), "ingest more outlets' reports of the story"),
         )
     return briefing
 
@@ -252,7 +254,11 @@ def build_answer(
     answer = _verified(
         question, draft, retrieval, [], evidence.corpus, desk.verifier, False, timings
     )
-    answer.note = languages_note(finding.other_languages, finding.language)
+    answer.note = languages_note(
+        left_out_for_language(finding, lambda f: for_answer(f, ANSWER_STORIES)),
+        finding.language,
+        "answer",
+    )
     return answer
 
 

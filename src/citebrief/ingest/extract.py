@@ -29,6 +29,7 @@ from citebrief.ingest.metadata import (
 )
 from citebrief.ingest.urls import is_media
 from citebrief.models import Extracted
+from citebrief.text import language_code
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 FEED_TYPES = frozenset(
@@ -54,8 +55,8 @@ _MAGIC = {
     b"\x7fELF": "application/x-executable",
 }
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-_HTML_LANG = re.compile(
-    r"""<html\b[^>]*?\blang\s*=\s*["']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?""", re.I
+_HTML_LANG = re.compile(  # lang="en-US" or xml:lang=, not data-lang= ("English": no code)
+    r"""<html\b[^>]*?(?<![-\w])lang\s*=\s*["']?([A-Za-z]{2,3})(?=[-_\s"'>]|$)""", re.I
 )
 _SAMPLE = re.compile(
     r"""<meta\s+(?:name|property)\s*=\s*["']citebrief:sample["']\s+content\s*=\s*["']true""", re.I
@@ -269,7 +270,7 @@ def extract_html(html: str, url: str = "", min_chars: int = 0) -> Extracted:
         site_name=site_name(document.sitename or "", page_url, names_in_page(html)),
         published=published_date(_iso_date(document.date), page_url),
         url=declared_url,
-        language=(lang.group(1).lower() if lang else (document.language or "")),
+        language=language_code(lang.group(1) if lang else (document.language or "")),
         description=(document.description or "").strip(),
         sample=bool(_SAMPLE.search(html[:20_000])),
         section=section(document.categories, page_url, opinion=declares_opinion(html)),

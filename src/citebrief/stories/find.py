@@ -217,4 +217,6 @@ def find_stories(
     scored.sort(key=lambda s: -s.probability)
     languages = {s: relevance.story_language(a.language for a in by_story[s]) for s in candidates}
     scored, language, left_out = relevance.in_one_language(scored, languages)
-    return Finding(topic, window, terms, scored, missing, len(articles), hits, language, left_out)
+    return Finding(
+        topic, window, terms, scored, missing, len(articles), hits, language, tuple(left_out)
+    )

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from citebrief.corpus import dedup
-from citebrief.errors import ThinEvidenceError
+from citebrief.errors import ThinEvidenceError, options
 from citebrief.models import Passage, Window
 from citebrief.text import plural
 
@@ -116,5 +116,5 @@ def require_evidence(
             f"not enough evidence on {query!r} ({window.label()}): "
             f"{plural(len(passages), 'relevant passage')} from {plural(len(articles), 'article')}, "
             f"need {min_passages} from {min_articles}; nothing was written",
-            hint="widen the date window (--since 30d), ingest more sources, or rephrase the topic",
+            hint=options(window.widening(), "ingest more sources", "rephrase the topic"),
         )

@@ -12,7 +12,7 @@ over its evidence (the topic's cosine with the story's titles and leads, the wei
 key terms found as written and with variants) clears a threshold; both are fitted on the shared
 AllSides dev stories (``evals/fit_stories.py``, weights in ``data/stories.json``).
 
-A briefing or answer is written in one language: that of the story on topic that holds most of
+A briefing or answer is written in one language: that of its stories on topic that hold most of
 the topic's words as written (``in_one_language``); a story on topic whose articles declare
 another language is left out, and the note says so.
 """
@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from citebrief.models import Story, Window
-from citebrief.text import COURTESY_TITLES, STOPWORDS, stem, words
+from citebrief.text import COURTESY_TITLES, STOPWORDS, language_code, stem, words
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,7 +455,7 @@ class Finding:
     articles: int  # articles in the window
     hits: Any = field(default=None, repr=False)  # the topic's stories.retrieve.Hits
     language: str = ""  # the language of its stories on topic, if any declares one
-    other_languages: tuple[str, ...] = ()  # that of each story on topic left out for its own
+    left_out: tuple[tuple[Scored, str], ...] = ()  # stories on topic in another, as they were
 
     @property
     def on_topic(self) -> list[Scored]:
@@ -463,32 +463,42 @@ class Finding:
 
 
 def story_language(languages: Iterable[str]) -> str:
-    """The language most of a story's articles declare ("en", "it"), or "" if none does."""
-    declared = Counter(code for code in languages if code)
-    return declared.most_common(1)[0][0] if declared else ""
+    """The language most of a story's articles declare ("en", "it"), or "" if none does or two
+    tie (nothing says which it is in)."""
+    declared = Counter(code for code in map(language_code, languages) if code).most_common(2)
+    if not declared or (len(declared) == 2 and declared[0][1] == declared[1][1]):
+        return ""
+    return declared[0][0]
 
 
 def in_one_language(
     scored: Sequence[Scored], languages: Mapping[str, str]
-) -> tuple[list[Scored], str, tuple[str, ...]]:
-    """The candidates with those on topic in another language than the leading one's set off
-    topic, the leading language, and the language of each story set off.
+) -> tuple[list[Scored], str, list[tuple[Scored, str]]]:
+    """The candidates with those on topic in another language than the leading one set off
+    topic, the leading language, and each story set off (as it was) with its language.
 
-    The leading story is the one on topic, in a declared language (``languages``: story id ->
-    its ``story_language``), that holds most of the topic's weight as written, the most probable
-    first: "Black Friday deals" is English where an Italian page says "Black Friday" but not
-    "deals"; "Sejarah Islam" is Indonesian where English pages say only "Islam". A story whose
-    articles declare no language stays: nothing says it is in another."""
-    declared = [s for s in scored if s.on_topic and languages.get(s.story.id)]
-    if not declared:
-        return list(scored), "", ()
-    leader = max(declared, key=lambda s: (s.signals.exact, s.probability))
-    language = languages[leader.story.id]
-    out, others = [], []
+    The leading language is that of the stories on topic (``languages``: story id -> its
+    ``story_language``) that holds most of the topic's weight as written in one story: "Black
+    Friday per nostalgici" is Italian where English pages say only "Black Friday"; "Sejarah
+    Islam" Indonesian where English pages say only "Islam". Where languages tie on that ("Black
+    Friday deals" and an Italian page both hold "Black Friday"), the one with more stories on
+    topic leads, then the most probable story's. A story whose articles declare no language
+    stays: nothing says it is in another."""
+    leads: dict[str, tuple[float, int, float]] = {}
+    for s in scored:
+        language = languages.get(s.story.id, "")
+        if s.on_topic and language:
+            best, count, top = leads.get(language, (0.0, 0, 0.0))
+            exact = round(s.signals.exact, 6)
+            leads[language] = (max(best, exact), count + 1, max(top, s.probability))
+    if not leads:
+        return list(scored), "", []
+    language = max(leads, key=lambda code: leads[code])
+    out, left_out = [], []
     for s in scored:
         theirs = languages.get(s.story.id, "")
         if s.on_topic and theirs and theirs != language:
-            others.append(theirs)
+            left_out.append((s, theirs))
             s = Scored(s.story, s.signals, s.probability, False)
         out.append(s)
-    return out, language, tuple(others)
+    return out, language, left_out

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
-from babel import Locale
-
+from citebrief.errors import options
 from citebrief.models import Window
 from citebrief.stories.relevance import Finding, Scored
-from citebrief.text import query_parts
+from citebrief.text import language_name, query_parts
 
 SOURCES_BONUS = 0.05  # relevance a story gains from five or more independent sources
 HEADLINE_BONUS = 0.05  # relevance a story gains for an answer when a title names what is asked
@@ -58,7 +58,7 @@ def for_answer(finding: Finding, limit: int) -> list[Scored]:
 def refusal(finding: Finding) -> tuple[str, str]:
     """Why nothing in the window is about the topic, and what to try: (message, hint)."""
     where = _window(finding.window)
-    widen = widening(finding.window)
+    widen = finding.window.widening()
     if finding.missing:
         terms = ", ".join(repr(t) for t in finding.missing)
         return (
@@ -83,33 +83,30 @@ def refusal(finding: Finding) -> tuple[str, str]:
     return f"{near} is not about it", elsewhere
 
 
-def widening(window: Window) -> str:
-    """The hint to widen the window, or nothing when it holds every date already."""
-    return "" if window.start is None and window.end is None else "widen the window (--since all)"
+def left_out_for_language(finding: Finding, pick: Callable[[Finding], list[Scored]]) -> list[str]:
+    """The language of each story on topic that ``pick`` would have taken had it not been left
+    out for its language (``relevance.in_one_language``): a note names only those whose
+    absence the reader could notice."""
+    if not finding.left_out:
+        return []
+    restored = sorted(
+        [*finding.on_topic, *(s for s, _ in finding.left_out)], key=lambda s: -s.probability
+    )
+    taken = {s.story.id for s in pick(replace(finding, scored=restored))}
+    return [language for s, language in finding.left_out if s.story.id in taken]
 
 
-def options(*choices: str) -> str:
-    """A hint of several things to try, the empty ones left out: "a, b, or c"."""
-    given = [c for c in choices if c]
-    return given[-1] if len(given) < 2 else ", ".join(given[:-1]) + ", or " + given[-1]
-
-
-def languages_note(others: Sequence[str], language: str) -> str:
-    """Stories on the topic left out for their language (``relevance.in_one_language``):
-    "1 more story in Italian left out (the briefing keeps to English)"."""
+def languages_note(others: Sequence[str], language: str, noun: str = "briefing") -> str:
+    """Stories on the topic left out for their language: "1 more story in Italian left out
+    (the briefing keeps to English)"."""
     if not others:
         return ""
     story = "story" if len(others) == 1 else "stories"
     theirs = " and ".join(language_name(code) for code in sorted(set(others)))
     return (
         f"{len(others)} more {story} in {theirs} left out "
-        f"(the briefing keeps to {language_name(language)})"
+        f"(the {noun} keeps to {language_name(language)})"
     )
-
-
-def language_name(code: str) -> str:
-    """ "Italian" for "it"; the code itself when Babel (CLDR) does not know it."""
-    return Locale("en").languages.get(code.lower()) or code
 
 
 def stories_note(
